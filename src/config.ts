@@ -1,0 +1,109 @@
+// The operator's config, parsed and validated once per hook. Bad values never throw: they become
+// messages for a blocked status, and the rest of the charm sees only valid, typed values.
+
+export interface CharmConfig {
+  channel: string;
+  unsealKeysSecret: string | null;
+  tokenTtl: string;
+  wrapTtl: string;
+  bindCidr: boolean;
+  credentialRotation: string;
+  defaultLeaseTtl: string;
+  maxLeaseTtl: string;
+  logLevel: "trace" | "debug" | "info" | "warn" | "error";
+  vaultUrl: string;
+  vaultCaCertificate: string;
+  vaultAuthSecret: string | null;
+  kvMountPrefix: string;
+  autoRenew: boolean;
+}
+
+export interface ParsedConfig {
+  config: CharmConfig;
+  /** "<option>: <why>" for each rejected value (its default is used meanwhile). */
+  problems: string[];
+}
+
+export const ROTATE_POLICIES = ["never", "hourly", "daily", "weekly", "monthly", "quarterly", "yearly"] as const;
+const LOG_LEVELS = ["trace", "debug", "info", "warn", "error"] as const;
+/** Vault durations: "90s", "1h30m", "720h" or plain seconds. */
+const DURATION = /^(?:\d+|(?:\d+(?:ms|s|m|h|d))+)$/;
+const SECRET_URI = /^secret:(?:\/\/[0-9a-f-]{36}\/)?[0-9a-v]{20}$/;
+const SNAP_CHANNEL = /^[a-z0-9][a-z0-9.-]*(?:\/(?:stable|candidate|beta|edge)(?:\/[a-z0-9-]+)?)?$/;
+const MOUNT_PREFIX = /^[a-z][a-z0-9-]{0,30}-$/;
+
+export const DEFAULT_CONFIG: CharmConfig = {
+  channel: "1.19/stable",
+  unsealKeysSecret: null,
+  tokenTtl: "1h",
+  wrapTtl: "1h",
+  bindCidr: true,
+  credentialRotation: "monthly",
+  defaultLeaseTtl: "168h",
+  maxLeaseTtl: "720h",
+  logLevel: "info",
+  vaultUrl: "",
+  vaultCaCertificate: "",
+  vaultAuthSecret: null,
+  kvMountPrefix: "charm-",
+  autoRenew: true,
+};
+
+export function parseConfig(raw: Record<string, unknown>): ParsedConfig {
+  const problems: string[] = [];
+  const config: CharmConfig = { ...DEFAULT_CONFIG };
+
+  const text = (name: string, check: (v: string) => string | null): string | undefined => {
+    const value = raw[name];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== "string") {
+      problems.push(`${name}: expected a string`);
+      return undefined;
+    }
+    const why = check(value.trim());
+    if (why) {
+      problems.push(`${name}: ${why}`);
+      return undefined;
+    }
+    return value.trim();
+  };
+  const flag = (name: string): boolean | undefined => {
+    const value = raw[name];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== "boolean") {
+      problems.push(`${name}: expected true or false`);
+      return undefined;
+    }
+    return value;
+  };
+  const duration = (v: string) => (DURATION.test(v) ? null : `"${v}" is not a duration like 90s, 30m or 1h`);
+  const secretUri = (v: string) => (v === "" || SECRET_URI.test(v) ? null : `"${v}" is not a Juju secret URI`);
+
+  config.channel = text("channel", (v) => (SNAP_CHANNEL.test(v) ? null : `"${v}" is not a snap channel`)) ?? config.channel;
+  config.unsealKeysSecret = text("unseal-keys", secretUri) || null;
+  config.tokenTtl = text("token-ttl", duration) ?? config.tokenTtl;
+  config.wrapTtl = text("wrap-ttl", duration) ?? config.wrapTtl;
+  config.bindCidr = flag("bind-cidr") ?? config.bindCidr;
+  config.credentialRotation =
+    text("credential-rotation", (v) =>
+      (ROTATE_POLICIES as readonly string[]).includes(v) ? null : `must be one of ${ROTATE_POLICIES.join(", ")}`,
+    ) ?? config.credentialRotation;
+  config.defaultLeaseTtl = text("default-lease-ttl", duration) ?? config.defaultLeaseTtl;
+  config.maxLeaseTtl = text("max-lease-ttl", duration) ?? config.maxLeaseTtl;
+  config.logLevel =
+    (text("log-level", (v) => ((LOG_LEVELS as readonly string[]).includes(v) ? null : `must be one of ${LOG_LEVELS.join(", ")}`)) as
+      | CharmConfig["logLevel"]
+      | undefined) ?? config.logLevel;
+  config.vaultUrl =
+    text("vault-url", (v) => (v === "" || /^https?:\/\/[^\s/]+(?::\d+)?\/?$/.test(v) ? null : `"${v}" is not an http(s) URL`)) ??
+    config.vaultUrl;
+  config.vaultCaCertificate =
+    text("vault-ca-certificate", (v) => (v === "" || v.includes("-----BEGIN CERTIFICATE-----") ? null : "is not a PEM certificate")) ??
+    config.vaultCaCertificate;
+  config.vaultAuthSecret = text("vault-auth", secretUri) || null;
+  config.kvMountPrefix =
+    text("kv-mount-prefix", (v) => (MOUNT_PREFIX.test(v) ? null : `"${v}" must be lowercase letters, digits and dashes, ending in "-"`)) ??
+    config.kvMountPrefix;
+  config.autoRenew = flag("auto-renew") ?? config.autoRenew;
+  return { config, problems };
+}

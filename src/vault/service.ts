@@ -1,0 +1,61 @@
+// Installing and running the Vault service with the production commands (snap, systemctl). The
+// simulator provides shims of both that drive the real Vault binary.
+import { spawnSync } from "node:child_process";
+
+export const VAULT_SNAP = "vault";
+export const VAULT_SERVICE = "vault";
+
+export class ServiceCommandError extends Error {}
+
+function run(command: string, args: string[]): { ok: boolean; stdout: string; stderr: string } {
+  const result = spawnSync(command, args, { encoding: "utf8" });
+  if (result.error) throw new ServiceCommandError(`${command} could not run: ${result.error.message}`);
+  return { ok: result.status === 0, stdout: result.stdout, stderr: result.stderr };
+}
+
+function mustRun(command: string, args: string[]): string {
+  const result = run(command, args);
+  if (!result.ok) throw new ServiceCommandError(`${command} ${args.join(" ")} failed: ${result.stderr.trim()}`);
+  return result.stdout;
+}
+
+/** The channel the snap tracks, or null when it is not installed. */
+export function installedVaultChannel(): string | null {
+  const result = run("snap", ["list", VAULT_SNAP]);
+  if (!result.ok) return null;
+  // `snap list vault`: header line, then "vault  1.19.0  123  1.19/stable  canonical  -".
+  const fields = result.stdout.trim().split("\n")[1]?.trim().split(/\s+/) ?? [];
+  return fields[3] ?? "";
+}
+
+export function installVault(channel: string): void {
+  mustRun("snap", ["install", VAULT_SNAP, `--channel=${channel}`]);
+}
+
+export function refreshVault(channel: string): void {
+  mustRun("snap", ["refresh", VAULT_SNAP, `--channel=${channel}`]);
+}
+
+export function isVaultServiceActive(): boolean {
+  return run("systemctl", ["is-active", "--quiet", VAULT_SERVICE]).ok;
+}
+
+export function reloadSystemdUnits(): void {
+  mustRun("systemctl", ["daemon-reload"]);
+}
+
+export function enableVaultService(): void {
+  mustRun("systemctl", ["enable", VAULT_SERVICE]);
+}
+
+export function startVaultService(): void {
+  mustRun("systemctl", ["start", VAULT_SERVICE]);
+}
+
+export function restartVaultService(): void {
+  mustRun("systemctl", ["restart", VAULT_SERVICE]);
+}
+
+export function stopVaultService(): void {
+  mustRun("systemctl", ["stop", VAULT_SERVICE]);
+}
