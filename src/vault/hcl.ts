@@ -1,0 +1,65 @@
+// Renders Vault's server configuration. Values are written as JSON strings, which HCL accepts
+// verbatim, so no relation or config value can break out of its quotes.
+
+export interface EtcdStorage {
+  endpoints: string[];
+  prefix: string;
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
+export interface VaultServerConfig {
+  /** The unit's own address: Vault listens and advertises there. */
+  address: string;
+  apiPort: number;
+  clusterPort: number;
+  tlsCertFile: string;
+  tlsKeyFile: string;
+  fileStoragePath: string;
+  /** When set, storage (and the HA lock) live in etcd instead of the file backend. */
+  etcd: EtcdStorage | null;
+  defaultLeaseTtl: string;
+  maxLeaseTtl: string;
+  logLevel: string;
+  disableMlock: boolean;
+}
+
+const q = (value: string): string => JSON.stringify(value);
+
+export function renderVaultConfig(c: VaultServerConfig): string {
+  const storage = c.etcd
+    ? [
+        'storage "etcd" {',
+        `  address    = ${q(c.etcd.endpoints.join(","))}`,
+        `  path       = ${q(c.etcd.prefix)}`,
+        '  etcd_api   = "v3"',
+        '  ha_enabled = "true"',
+        `  tls_ca_file   = ${q(c.etcd.caFile)}`,
+        `  tls_cert_file = ${q(c.etcd.certFile)}`,
+        `  tls_key_file  = ${q(c.etcd.keyFile)}`,
+        "}",
+      ]
+    : ['storage "file" {', `  path = ${q(c.fileStoragePath)}`, "}"];
+  return [
+    "# Rendered by the vault charm on every hook; local edits are replaced.",
+    "ui = false",
+    `disable_mlock = ${c.disableMlock}`,
+    `api_addr = ${q(`https://${c.address}:${c.apiPort}`)}`,
+    `cluster_addr = ${q(`https://${c.address}:${c.clusterPort}`)}`,
+    `default_lease_ttl = ${q(c.defaultLeaseTtl)}`,
+    `max_lease_ttl = ${q(c.maxLeaseTtl)}`,
+    `log_level = ${q(c.logLevel)}`,
+    "",
+    'listener "tcp" {',
+    `  address         = ${q(`${c.address}:${c.apiPort}`)}`,
+    `  cluster_address = ${q(`${c.address}:${c.clusterPort}`)}`,
+    `  tls_cert_file   = ${q(c.tlsCertFile)}`,
+    `  tls_key_file    = ${q(c.tlsKeyFile)}`,
+    '  tls_min_version = "tls12"',
+    "}",
+    "",
+    ...storage,
+    "",
+  ].join("\n");
+}

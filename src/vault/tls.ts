@@ -1,0 +1,108 @@
+// The charm's own PKI for Vault's API: one CA per application (kept by the leader in a Juju
+// secret) and one server certificate per unit, with the unit's addresses in its SANs.
+import { generateKeyPairSync, randomBytes, X509Certificate } from "node:crypto";
+import forge from "node-forge";
+
+export interface KeyedCertificate {
+  certPem: string;
+  keyPem: string;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const CA_LIFETIME_DAYS = 3650;
+const SERVER_LIFETIME_DAYS = 365;
+/** Re-issue a server certificate this long before it expires. */
+const RENEW_BEFORE_DAYS = 30;
+
+function newKeyPair(): { forgeKeys: forge.pki.rsa.KeyPair; keyPem: string } {
+  // Node's native generator: forge's pure-JS one takes seconds for 2048 bits.
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const keyPem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  const publicPem = publicKey.export({ type: "spki", format: "pem" }).toString();
+  return {
+    keyPem,
+    forgeKeys: {
+      privateKey: forge.pki.privateKeyFromPem(keyPem),
+      publicKey: forge.pki.publicKeyFromPem(publicPem) as forge.pki.rsa.PublicKey,
+    },
+  };
+}
+
+function serialNumber(): string {
+  // Positive 128-bit serial: clear the top bit so DER does not read it as negative.
+  const bytes = randomBytes(16);
+  bytes[0] = bytes[0]! & 0x7f;
+  return bytes.toString("hex");
+}
+
+function validity(cert: forge.pki.Certificate, days: number): void {
+  cert.validity.notBefore = new Date(Date.now() - 5 * 60 * 1000); // tolerate small clock skew
+  cert.validity.notAfter = new Date(Date.now() + days * DAY_MS);
+}
+
+export function createCharmCa(commonName = "Vault charm CA"): KeyedCertificate {
+  const { forgeKeys, keyPem } = newKeyPair();
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forgeKeys.publicKey;
+  cert.serialNumber = serialNumber();
+  validity(cert, CA_LIFETIME_DAYS);
+  const subject = [{ name: "commonName", value: commonName }];
+  cert.setSubject(subject);
+  cert.setIssuer(subject);
+  cert.setExtensions([
+    { name: "basicConstraints", cA: true, critical: true },
+    { name: "keyUsage", keyCertSign: true, cRLSign: true, critical: true },
+    { name: "subjectKeyIdentifier" },
+  ]);
+  cert.sign(forgeKeys.privateKey, forge.md.sha256.create());
+  return { certPem: forge.pki.certificateToPem(cert), keyPem };
+}
+
+export interface ServerIdentity {
+  commonName: string;
+  ipAddresses: string[];
+  dnsNames: string[];
+}
+
+export function issueServerCertificate(ca: KeyedCertificate, identity: ServerIdentity): KeyedCertificate {
+  const caCert = forge.pki.certificateFromPem(ca.certPem);
+  const caKey = forge.pki.privateKeyFromPem(ca.keyPem);
+  const { forgeKeys, keyPem } = newKeyPair();
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forgeKeys.publicKey;
+  cert.serialNumber = serialNumber();
+  validity(cert, SERVER_LIFETIME_DAYS);
+  cert.setSubject([{ name: "commonName", value: identity.commonName }]);
+  cert.setIssuer(caCert.subject.attributes);
+  cert.setExtensions([
+    { name: "basicConstraints", cA: false },
+    { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: "extKeyUsage", serverAuth: true, clientAuth: true },
+    {
+      name: "subjectAltName",
+      altNames: [
+        ...identity.dnsNames.map((value) => ({ type: 2, value })),
+        ...identity.ipAddresses.map((ip) => ({ type: 7, ip })),
+      ],
+    },
+  ]);
+  cert.sign(caKey, forge.md.sha256.create());
+  return { certPem: forge.pki.certificateToPem(cert), keyPem };
+}
+
+/**
+ * Whether a unit's server certificate can stay: signed by the current CA, covering every address
+ * the unit serves on, and not close to expiry.
+ */
+export function serverCertificateIsCurrent(certPem: string, caPem: string, ipAddresses: string[], now = new Date()): boolean {
+  try {
+    const cert = new X509Certificate(certPem);
+    const ca = new X509Certificate(caPem);
+    if (!cert.verify(ca.publicKey)) return false;
+    if (new Date(cert.validTo).getTime() - now.getTime() < RENEW_BEFORE_DAYS * DAY_MS) return false;
+    const sans = cert.subjectAltName ?? "";
+    return ipAddresses.every((ip) => sans.includes(`IP Address:${ip}`));
+  } catch {
+    return false;
+  }
+}

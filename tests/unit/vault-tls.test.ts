@@ -1,0 +1,28 @@
+import { X509Certificate } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { createCharmCa, issueServerCertificate, serverCertificateIsCurrent } from "../../src/vault/tls.js";
+
+describe("charm PKI", () => {
+  const ca = createCharmCa();
+  const server = issueServerCertificate(ca, { commonName: "vault-0", ipAddresses: ["127.0.0.2"], dnsNames: ["localhost"] });
+
+  it("creates a CA that signs server certificates with the unit's address in the SANs", () => {
+    const caCert = new X509Certificate(ca.certPem);
+    const cert = new X509Certificate(server.certPem);
+    expect(caCert.ca).toBe(true);
+    expect(cert.ca).toBe(false);
+    expect(cert.verify(caCert.publicKey)).toBe(true);
+    expect(cert.checkIP("127.0.0.2")).toBe("127.0.0.2");
+    expect(cert.checkHost("localhost")).toBe("localhost");
+    expect(server.keyPem).toContain("PRIVATE KEY");
+  });
+
+  it("keeps a current certificate and replaces one that no longer fits", () => {
+    expect(serverCertificateIsCurrent(server.certPem, ca.certPem, ["127.0.0.2"])).toBe(true);
+    expect(serverCertificateIsCurrent(server.certPem, ca.certPem, ["127.0.0.3"])).toBe(false);
+    expect(serverCertificateIsCurrent(server.certPem, createCharmCa().certPem, ["127.0.0.2"])).toBe(false);
+    const nearExpiry = new Date(Date.now() + 360 * 24 * 3600 * 1000);
+    expect(serverCertificateIsCurrent(server.certPem, ca.certPem, ["127.0.0.2"], nearExpiry)).toBe(false);
+    expect(serverCertificateIsCurrent("garbage", ca.certPem, [])).toBe(false);
+  });
+});
