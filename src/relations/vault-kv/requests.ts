@@ -1,0 +1,119 @@
+// Parsing what vault-kv requirers write. Every value is untrusted: a request is either fully valid
+// or rejected with a reason naming the unit, and nothing is created for it.
+import { isIP } from "node:net";
+
+export type Parsed<T> = { kind: "valid"; request: T } | { kind: "incomplete" } | { kind: "invalid"; reason: string };
+
+/** Values larger than this are refused before any parsing. */
+const MAX_VALUE_LENGTH = 4096;
+const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+const UNIT_NAME = /^[a-z][a-z0-9-]*\/\d{1,6}$/;
+const LEGACY_UNIT_NAME = new RegExp(`^(?:${UUID}-)?([a-z][a-z0-9-]*\\/\\d{1,6})$`);
+const BACKEND = /^[a-z0-9][a-z0-9-]{0,126}[a-z0-9]$/;
+const HOSTNAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const MOUNT_SUFFIX = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
+const NONCE = /^[A-Za-z0-9]{8,64}$/;
+
+/** Legacy requirers JSON-encode every value; some write raw strings. Accept both (vault-charms.md §1.2). */
+export function jsonOrRaw(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+function text(bag: Record<string, string>, key: string): string | undefined | Error {
+  const raw = bag[key];
+  if (raw === undefined || raw === "") return undefined;
+  if (raw.length > MAX_VALUE_LENGTH) return new Error(`${key} is longer than ${MAX_VALUE_LENGTH} characters`);
+  const value = jsonOrRaw(raw);
+  if (typeof value !== "string") return new Error(`${key} must be a string`);
+  return value;
+}
+
+export function isCidr(value: string): boolean {
+  const [address, bits, ...rest] = value.split("/");
+  if (rest.length > 0 || address === undefined || bits === undefined || !/^\d{1,3}$/.test(bits)) return false;
+  const family = isIP(address);
+  const max = family === 4 ? 32 : family === 6 ? 128 : -1;
+  const prefix = Number(bits);
+  return max > 0 && prefix >= 1 && prefix <= max;
+}
+
+export interface LegacyRequest {
+  /** Juju's name of the requirer unit. */
+  unit: string;
+  /** The requirer's own unit_name, used verbatim in the credential keys. */
+  unitName: string;
+  backend: string;
+  hostname: string;
+  isolated: boolean;
+  accessAddress: string;
+}
+
+export function parseLegacyRequest(unit: string, bag: Record<string, string>): Parsed<LegacyRequest> {
+  const fail = (reason: string): Parsed<LegacyRequest> => ({ kind: "invalid", reason: `${unit}: ${reason}` });
+  const backend = text(bag, "secret_backend");
+  const hostname = text(bag, "hostname");
+  const accessAddress = text(bag, "access_address");
+  const unitName = text(bag, "unit_name");
+  for (const value of [backend, hostname, accessAddress, unitName]) if (value instanceof Error) return fail(value.message);
+  if (backend === undefined) return { kind: "incomplete" };
+  if (!(backend as string).startsWith("charm-")) {
+    return fail(`secret_backend ${JSON.stringify((backend as string).slice(0, 64))} does not start with "charm-"`);
+  }
+  if (!BACKEND.test(backend as string)) return fail("secret_backend may only hold lowercase letters, digits and dashes");
+  if (hostname === undefined || accessAddress === undefined) return { kind: "incomplete" };
+  if (!HOSTNAME.test(hostname as string)) return fail("hostname is not a valid host name");
+  if (!isIP(accessAddress as string)) return fail("access_address is not an IP address");
+  const claimed = (unitName as string | undefined) ?? unit;
+  const match = LEGACY_UNIT_NAME.exec(claimed);
+  // A unit may only ask for credentials under its own name, never another unit's.
+  if (!match || match[1] !== unit) return fail(`unit_name ${JSON.stringify(claimed.slice(0, 100))} does not name ${unit}`);
+  let isolated = true;
+  if (bag.isolated !== undefined && bag.isolated !== "") {
+    const value = jsonOrRaw(bag.isolated);
+    if (typeof value !== "boolean") return fail("isolated must be true or false");
+    isolated = value;
+  }
+  return {
+    kind: "valid",
+    request: { unit, unitName: claimed, backend: backend as string, hostname: hostname as string, isolated, accessAddress: accessAddress as string },
+  };
+}
+
+export interface V0Request {
+  unit: string;
+  app: string;
+  mountSuffix: string;
+  nonce: string;
+  egressSubnets: string[];
+}
+
+export function parseV0Request(unit: string, appBag: Record<string, string>, unitBag: Record<string, string>): Parsed<V0Request> {
+  const fail = (reason: string): Parsed<V0Request> => ({ kind: "invalid", reason: `${unit}: ${reason}` });
+  if (!UNIT_NAME.test(unit)) return fail("not a unit name");
+  const app = unit.slice(0, unit.indexOf("/"));
+  const mountSuffix = appBag.mount_suffix;
+  const nonce = unitBag.nonce;
+  const egress = unitBag.egress_subnet;
+  if (!mountSuffix || !nonce || !egress) return { kind: "incomplete" };
+  if (!MOUNT_SUFFIX.test(mountSuffix)) return fail("mount_suffix may only hold lowercase letters, digits and dashes (at most 40)");
+  if (!NONCE.test(nonce)) return fail("nonce must be 8 to 64 letters or digits");
+  if (egress.length > MAX_VALUE_LENGTH) return fail(`egress_subnet is longer than ${MAX_VALUE_LENGTH} characters`);
+  const egressSubnets = egress.split(",").map((s) => s.trim()).filter(Boolean);
+  if (egressSubnets.length === 0 || egressSubnets.length > 32) return fail("egress_subnet must list 1 to 32 CIDRs");
+  const bad = egressSubnets.find((cidr) => !isCidr(cidr));
+  if (bad !== undefined) return fail(`egress_subnet ${JSON.stringify(bad.slice(0, 50))} is not a CIDR`);
+  return { kind: "valid", request: { unit, app, mountSuffix, nonce, egressSubnets } };
+}
+
+export type Dialect = "legacy" | "v0";
+
+/** A relation speaks v0 when its app bag has mount_suffix or a unit sent a nonce; legacy when a unit sent secret_backend. */
+export function detectDialect(appBag: Record<string, string>, unitBags: Record<string, string>[]): Dialect | null {
+  if (appBag.mount_suffix || unitBags.some((bag) => bag.nonce)) return "v0";
+  if (unitBags.some((bag) => bag.secret_backend)) return "legacy";
+  return null;
+}
