@@ -1,10 +1,14 @@
-// The charm: event-specific work first, then the same idempotent reconcile for every event, then
-// one status computed from what reconcile saw (DESIGN.md §2).
-import { ActionError, loadAction } from "./actions/index.js";
+// The charm, for every event: converge the local workload (so Vault runs), do the event's own job
+// (an action), reconcile Vault's state and the charm's access, then report one status (DESIGN.md §2).
+import { ActionError, loadAction, type ActionContext } from "./actions/index.js";
+import { authorise } from "./authorization.js";
 import type { Hook } from "./hook.js";
-import { actionFail, actionSet, describeEvent, setAppStatus, setUnitStatus, type Logger } from "./juju/index.js";
+import { actionFail, actionGet, actionSet, describeEvent, setAppStatus, setUnitStatus, type Logger } from "./juju/index.js";
+import { reconcileVaultState } from "./lifecycle.js";
 import { active, blocked, pickVerdict, type Verdict } from "./status.js";
-import { reconcileWorkload } from "./workload.js";
+import { VaultClient } from "./vault/client.js";
+import { revokeSelf } from "./vault/sys.js";
+import { reconcileWorkload, type VaultEndpoint } from "./workload.js";
 
 export interface HookOutcome {
   unit: Verdict;
@@ -12,35 +16,53 @@ export interface HookOutcome {
   app: Verdict | null;
 }
 
-async function runAction(hook: Hook, name: string): Promise<void> {
+function localVault(endpoint: VaultEndpoint | null): VaultClient | null {
+  return endpoint ? new VaultClient({ url: endpoint.url, caPem: endpoint.caPem }) : null;
+}
+
+async function runAction(hook: Hook, name: string, vault: VaultClient | null): Promise<void> {
   const handler = await loadAction(name);
   if (!handler) {
     actionFail(`action ${name} is not available in this version of the charm`);
     return;
   }
-  const { actionGet } = await import("./juju/index.js");
+  const context: ActionContext = {
+    hook,
+    params: actionGet(),
+    vault: () => {
+      if (!vault) throw new ActionError("Vault is not running on this unit yet: see juju status");
+      return vault;
+    },
+  };
   try {
-    const results = await handler(hook, actionGet());
-    actionSet(results);
+    actionSet(await handler(context));
   } catch (error) {
     if (!(error instanceof ActionError)) throw error;
-    hook.log.warn({ action: name }, `action failed: ${error.message}`);
+    hook.log.warn(`action ${name} failed: ${error.message}`);
     actionFail(error.message);
   }
 }
 
-/** Reads the world, converges what this unit owns, and reports one verdict per concern. */
-async function reconcile(hook: Hook): Promise<Verdict[]> {
-  const verdicts: Verdict[] = [];
-  if (hook.configProblems.length > 0) verdicts.push(blocked(`Invalid config: ${hook.configProblems.join("; ")}`));
-  verdicts.push(...(await reconcileWorkload(hook)));
-  return verdicts;
-}
-
 export async function handleEvent(hook: Hook): Promise<HookOutcome> {
   hook.log.debug(`handling ${describeEvent(hook.event)}`);
-  if (hook.event.type === "action") await runAction(hook, hook.event.name);
-  const verdicts = await reconcile(hook);
+  const verdicts: Verdict[] = [];
+  if (hook.configProblems.length > 0) verdicts.push(blocked(`Invalid config: ${hook.configProblems.join("; ")}`));
+
+  const workload = await reconcileWorkload(hook);
+  verdicts.push(...workload.verdicts);
+  const vault = localVault(workload.endpoint);
+  if (hook.event.type === "action") await runAction(hook, hook.event.name, vault);
+
+  if (vault) {
+    const state = await reconcileVaultState(hook, vault);
+    verdicts.push(...state.verdicts);
+    if (state.health && state.health.initialized && !state.health.sealed) {
+      const access = await authorise(hook, vault);
+      verdicts.push(...access.verdicts);
+      // Tokens live 1h; this hook's is of no use to the next one, so it goes now.
+      if (access.client) await revokeSelf(access.client).catch((e: Error) => hook.log.warn(`could not revoke the hook's token: ${e.message}`));
+    }
+  }
   const unit = pickVerdict(verdicts, active("Ready"));
   return { unit, app: hook.isLeader ? unit : null };
 }

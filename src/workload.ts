@@ -1,18 +1,129 @@
-// The local Vault workload on this unit: the snap, and whether its service runs.
+// The local Vault workload on this unit: the snap, TLS material, the rendered config and the
+// service. Files are rewritten and Vault restarted only when what they should hold changed.
+import { join } from "node:path";
 import type { Hook } from "./hook.js";
-import { waiting, type Verdict } from "./status.js";
-import { installedVaultChannel, installVault, isVaultServiceActive, refreshVault } from "./vault/service.js";
+import { networkGet, openPort, secretAdd, secretGet, SecretNotFoundError, unitGet } from "./juju/index.js";
+import { blocked, waiting, type Verdict } from "./status.js";
+import { canLockMemory, readFileOrNull, writeFileIfChanged } from "./vault/files.js";
+import { renderVaultConfig, type EtcdStorage } from "./vault/hcl.js";
+import { vaultPaths } from "./vault/paths.js";
+import * as service from "./vault/service.js";
+import { renderVaultUnit } from "./vault/systemd.js";
+import { createCharmCa, issueServerCertificate, serverCertificateIsCurrent, type KeyedCertificate } from "./vault/tls.js";
 
-export async function reconcileWorkload(hook: Hook): Promise<Verdict[]> {
-  if (hook.config.vaultUrl) return []; // external-Vault mode runs no local Vault
-  const channel = installedVaultChannel();
+export const VAULT_API_PORT = 8200;
+export const VAULT_CLUSTER_PORT = 8201;
+export const CA_SECRET_LABEL = "vault-ca";
+
+/** Where this unit's Vault answers, once it runs. */
+export interface VaultEndpoint {
+  url: string;
+  caPem: string;
+  address: string;
+}
+
+export interface WorkloadResult {
+  verdicts: Verdict[];
+  endpoint: VaultEndpoint | null;
+  /** Whether this hook restarted (or first started) Vault. */
+  restarted: boolean;
+}
+
+/** The application's CA: created once by the leader and kept in an app-owned Juju secret. */
+function readOrCreateCa(hook: Hook): KeyedCertificate | null {
+  try {
+    const content = secretGet({ label: CA_SECRET_LABEL });
+    if (content.certificate && content["private-key"]) return { certPem: content.certificate, keyPem: content["private-key"] };
+  } catch (error) {
+    if (!(error instanceof SecretNotFoundError)) throw error;
+  }
+  if (!hook.isLeader) return null;
+  hook.log.info("creating the application's CA for Vault's API");
+  const ca = createCharmCa();
+  secretAdd(
+    { certificate: ca.certPem, "private-key": ca.keyPem },
+    { label: CA_SECRET_LABEL, description: "CA of the vault charm's TLS certificates" },
+  );
+  return ca;
+}
+
+function unitAddress(): string {
+  const network = networkGet("vault-peers");
+  return network.bindAddresses[0] ?? network.ingressAddresses[0] ?? unitGet("private-address");
+}
+
+/** Keeps the unit's server certificate signed by the current CA and covering its address. */
+function ensureServerCertificate(ca: KeyedCertificate, address: string, hook: Hook): boolean {
+  const paths = vaultPaths();
+  const certFile = join(paths.tlsDir, "vault.crt");
+  const current = readFileOrNull(certFile);
+  const caChanged = writeFileIfChanged(join(paths.tlsDir, "ca.crt"), ca.certPem, 0o644);
+  if (current && !caChanged && serverCertificateIsCurrent(current, ca.certPem, [address])) return false;
+  hook.log.info(`issuing this unit's Vault certificate for ${address}`);
+  const server = issueServerCertificate(ca, {
+    commonName: hook.juju.unitName.replace("/", "-"),
+    ipAddresses: [address],
+    dnsNames: ["localhost"],
+  });
+  writeFileIfChanged(join(paths.tlsDir, "vault.key"), server.keyPem, 0o600);
+  writeFileIfChanged(certFile, server.certPem + ca.certPem, 0o600);
+  return true;
+}
+
+export async function reconcileWorkload(hook: Hook, etcd: EtcdStorage | null = null): Promise<WorkloadResult> {
+  const result: WorkloadResult = { verdicts: [], endpoint: null, restarted: false };
+  if (hook.config.vaultUrl) return result; // external-Vault mode runs no local Vault
+
+  const channel = service.installedVaultChannel();
   if (channel === null) {
     hook.log.info(`installing the vault snap from ${hook.config.channel}`);
-    installVault(hook.config.channel);
+    service.installVault(hook.config.channel);
   } else if (channel !== hook.config.channel) {
     hook.log.info(`moving the vault snap from ${channel} to ${hook.config.channel}`);
-    refreshVault(hook.config.channel);
+    service.refreshVault(hook.config.channel);
   }
-  if (!isVaultServiceActive()) return [waiting("Vault service is not running")];
-  return [];
+
+  const ca = readOrCreateCa(hook);
+  if (!ca) {
+    result.verdicts.push(waiting("Waiting for the leader to create the Vault CA"));
+    return result;
+  }
+  const address = unitAddress();
+  const paths = vaultPaths();
+  const certChanged = ensureServerCertificate(ca, address, hook);
+  const config = renderVaultConfig({
+    address,
+    apiPort: VAULT_API_PORT,
+    clusterPort: VAULT_CLUSTER_PORT,
+    tlsCertFile: join(paths.tlsDir, "vault.crt"),
+    tlsKeyFile: join(paths.tlsDir, "vault.key"),
+    fileStoragePath: paths.fileStorageDir,
+    etcd,
+    defaultLeaseTtl: hook.config.defaultLeaseTtl,
+    maxLeaseTtl: hook.config.maxLeaseTtl,
+    logLevel: hook.config.logLevel,
+    disableMlock: !canLockMemory(),
+  });
+  const configChanged = writeFileIfChanged(paths.configFile, config, 0o600);
+  if (writeFileIfChanged(paths.systemdUnit, renderVaultUnit(paths.configFile), 0o644)) {
+    service.reloadSystemdUnits();
+    service.enableVaultService();
+  }
+
+  if (!service.isVaultServiceActive()) {
+    hook.log.info("starting Vault");
+    service.startVaultService();
+    openPort(VAULT_API_PORT);
+    result.restarted = true;
+  } else if (configChanged || certChanged) {
+    hook.log.info(`restarting Vault: ${configChanged ? "configuration" : "certificate"} changed`);
+    service.restartVaultService();
+    result.restarted = true;
+  }
+  if (!service.isVaultServiceActive()) {
+    result.verdicts.push(blocked("Vault failed to start: see the unit log and `journalctl -u vault`"));
+    return result;
+  }
+  result.endpoint = { url: `https://${address}:${VAULT_API_PORT}`, caPem: ca.certPem, address };
+  return result;
 }

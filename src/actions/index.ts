@@ -1,17 +1,30 @@
 // Action registry. Each action module is loaded only when its action runs, so hooks do not pay
 // for code they never execute.
 import type { Hook } from "../hook.js";
+import type { VaultClient } from "../vault/client.js";
 
 /** A failure the operator should see as the action's message (bad params, wrong unit, ...). */
 export class ActionError extends Error {}
 
+export interface ActionContext {
+  hook: Hook;
+  params: Record<string, unknown>;
+  /** A client for this unit's Vault (no token); throws ActionError when Vault is not running here. */
+  vault(): VaultClient;
+}
+
 /** Returns the action's results; throw ActionError to fail it with a message. */
-export type ActionHandler = (hook: Hook, params: Record<string, unknown>) => Promise<Record<string, unknown>>;
+export type ActionHandler = (ctx: ActionContext) => Promise<Record<string, unknown>>;
 
 type ActionModule = { run: ActionHandler };
 
 /** Actions this charm version implements; actions.yaml may declare more for later versions. */
-const ACTIONS: Record<string, () => Promise<ActionModule>> = {};
+const ACTIONS: Record<string, () => Promise<ActionModule>> = {
+  initialize: () => import("./initialize.js"),
+  unseal: () => import("./unseal.js"),
+  "authorize-charm": () => import("./authorize-charm.js"),
+  "vault-status": () => import("./vault-status.js"),
+};
 
 export async function loadAction(name: string): Promise<ActionHandler | null> {
   const load = ACTIONS[name];
@@ -20,5 +33,19 @@ export async function loadAction(name: string): Promise<ActionHandler | null> {
 
 /** Leader-only actions refuse clearly on other units instead of half-working. */
 export function requireLeader(hook: Hook, action: string): void {
-  if (!hook.isLeader) throw new ActionError(`${action} must run on the leader unit (juju run vault/leader ${action} ...)`);
+  if (!hook.isLeader) throw new ActionError(`${action} must run on the leader unit (juju run ${hook.juju.appName}/leader ${action})`);
+}
+
+export function stringParam(params: Record<string, unknown>, name: string): string {
+  const value = params[name];
+  if (typeof value !== "string" || value.trim() === "") throw new ActionError(`parameter ${name} is required`);
+  return value.trim();
+}
+
+export function integerParam(params: Record<string, unknown>, name: string, min: number, max: number): number {
+  const value = params[name];
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new ActionError(`parameter ${name} must be an integer from ${min} to ${max}`);
+  }
+  return value;
 }

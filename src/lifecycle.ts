@@ -1,0 +1,68 @@
+// Vault's own state on this unit: initialised, unsealed (by the operator or from `unseal-keys`),
+// and whether the charm holds its own AppRole. Each step reports a verdict an operator can act on.
+import type { Hook } from "./hook.js";
+import { PermissionDeniedError, secretGet, SecretNotFoundError } from "./juju/index.js";
+import { active, blocked, waiting, type Verdict } from "./status.js";
+import { parseUnsealKeys } from "./unseal.js";
+import type { VaultClient } from "./vault/client.js";
+import { VaultUnreachableError } from "./vault/errors.js";
+import { health, submitUnsealKey, type VaultHealth } from "./vault/sys.js";
+
+export interface VaultState {
+  verdicts: Verdict[];
+  health: VaultHealth | null;
+}
+
+/** Reads the operator's unseal keys; null with a verdict when they cannot be used. */
+function readUnsealKeys(hook: Hook): { keys: string[] } | { verdict: Verdict } {
+  const uri = hook.config.unsealKeysSecret;
+  if (!uri) return { verdict: blocked("Vault is sealed: run unseal or set unseal-keys") };
+  try {
+    // secret-changed on this secret asks for the newest revision; other hooks use the tracked one.
+    const refresh = hook.event.type === "secret" && hook.event.kind === "changed" && hook.juju.secretId === uri;
+    const parsed = parseUnsealKeys(secretGet({ id: uri, refresh }));
+    if (!parsed.ok) return { verdict: blocked(`Vault is sealed: ${parsed.reason}`) };
+    return { keys: parsed.keys };
+  } catch (error) {
+    if (error instanceof SecretNotFoundError || error instanceof PermissionDeniedError) {
+      return { verdict: blocked(`Vault is sealed: cannot read unseal-keys secret (run juju grant-secret <name> ${hook.juju.appName})`) };
+    }
+    throw error;
+  }
+}
+
+/** Submits shares until Vault unseals or the shares run out. */
+async function unsealFromKeys(hook: Hook, vault: VaultClient, keys: string[]): Promise<Verdict | null> {
+  let progress = { sealed: true, progress: 0, threshold: 0 };
+  for (const key of keys) {
+    progress = await submitUnsealKey(vault, key);
+    if (!progress.sealed) {
+      hook.log.info("unsealed Vault with the keys from unseal-keys");
+      return null;
+    }
+  }
+  return blocked(`Vault is sealed: the unseal-keys shares did not unseal it (${progress.progress}/${progress.threshold})`);
+}
+
+export async function reconcileVaultState(hook: Hook, vault: VaultClient): Promise<VaultState> {
+  let state: VaultHealth;
+  try {
+    state = await health(vault);
+  } catch (error) {
+    if (error instanceof VaultUnreachableError) return { verdicts: [waiting("Waiting for Vault to answer")], health: null };
+    throw error;
+  }
+  if (!state.initialized) {
+    const next = hook.isLeader ? "run the initialize action" : "run the initialize action on the leader";
+    return { verdicts: [blocked(`Vault is not initialised: ${next}`)], health: state };
+  }
+  if (state.sealed) {
+    const keys = readUnsealKeys(hook);
+    if ("verdict" in keys) return { verdicts: [keys.verdict], health: state };
+    const verdict = await unsealFromKeys(hook, vault, keys.keys);
+    if (verdict) return { verdicts: [verdict], health: state };
+    state = await health(vault);
+  }
+  const role = state.standby ? "standby" : "active";
+  return { verdicts: [active(`Unsealed (${role})`)], health: state };
+}

@@ -1,0 +1,144 @@
+// Vault's system backend: health, init, unseal, leader, mounts, policies, auth methods, tokens.
+import type { JsonObject, VaultClient } from "./client.js";
+import { VaultNotFoundError } from "./errors.js";
+import { bool, data, num, obj, str, strings } from "./response.js";
+
+export interface VaultHealth {
+  initialized: boolean;
+  sealed: boolean;
+  standby: boolean;
+  version: string;
+}
+
+export async function health(vault: VaultClient): Promise<VaultHealth> {
+  // These query parameters make every state answer 200, so the state is read, not thrown.
+  const r = await vault.request("GET", "sys/health?standbyok=true&perfstandbyok=true&sealedcode=200&uninitcode=200");
+  return {
+    initialized: bool(r.initialized, "health.initialized"),
+    sealed: bool(r.sealed, "health.sealed"),
+    standby: bool(r.standby, "health.standby"),
+    version: str(r.version, "health.version"),
+  };
+}
+
+export interface SealStatus {
+  sealed: boolean;
+  initialized: boolean;
+  progress: number;
+  threshold: number;
+  shares: number;
+}
+
+function sealStatusFrom(r: JsonObject): SealStatus {
+  return {
+    sealed: bool(r.sealed, "seal.sealed"),
+    initialized: typeof r.initialized === "boolean" ? r.initialized : true,
+    progress: num(r.progress, "seal.progress"),
+    threshold: num(r.t, "seal.t"),
+    shares: num(r.n, "seal.n"),
+  };
+}
+
+export async function sealStatus(vault: VaultClient): Promise<SealStatus> {
+  return sealStatusFrom(await vault.request("GET", "sys/seal-status"));
+}
+
+export async function submitUnsealKey(vault: VaultClient, key: string): Promise<SealStatus> {
+  return sealStatusFrom(await vault.request("PUT", "sys/unseal", { body: { key } }));
+}
+
+export interface InitResult {
+  keys: string[];
+  keysBase64: string[];
+  rootToken: string;
+}
+
+export async function initialize(vault: VaultClient, shares: number, threshold: number, pgpKeys: string[] = []): Promise<InitResult> {
+  const body = { secret_shares: shares, secret_threshold: threshold, ...(pgpKeys.length ? { pgp_keys: pgpKeys } : {}) };
+  const r = await vault.request("PUT", "sys/init", { body });
+  return { keys: strings(r.keys, "init.keys"), keysBase64: strings(r.keys_base64, "init.keys_base64"), rootToken: str(r.root_token, "init.root_token") };
+}
+
+export interface LeaderInfo {
+  haEnabled: boolean;
+  isSelf: boolean;
+  leaderAddress: string;
+}
+
+export async function leader(vault: VaultClient): Promise<LeaderInfo> {
+  const r = await vault.request("GET", "sys/leader");
+  return { haEnabled: bool(r.ha_enabled, "leader.ha_enabled"), isSelf: bool(r.is_self, "leader.is_self"), leaderAddress: str(r.leader_address, "leader.leader_address") };
+}
+
+export interface MountInfo {
+  type: string;
+  version: string;
+}
+
+/** Mounted secrets engines by path without the trailing slash. */
+export async function listMounts(vault: VaultClient): Promise<Record<string, MountInfo>> {
+  const mounts = data(await vault.request("GET", "sys/mounts"), "mounts");
+  const result: Record<string, MountInfo> = {};
+  for (const [path, value] of Object.entries(mounts)) {
+    const mount = obj(value, `mounts.${path}`);
+    const options = mount.options && typeof mount.options === "object" && !Array.isArray(mount.options) ? mount.options : {};
+    result[path.replace(/\/$/, "")] = { type: str(mount.type, "mount.type"), version: typeof options.version === "string" ? options.version : "1" };
+  }
+  return result;
+}
+
+export async function enableKv(vault: VaultClient, path: string, version: 1 | 2, description: string): Promise<void> {
+  await vault.request("POST", `sys/mounts/${path}`, { body: { type: "kv", description, options: { version: String(version) } } });
+}
+
+export async function putPolicy(vault: VaultClient, name: string, hcl: string): Promise<void> {
+  await vault.request("PUT", `sys/policies/acl/${name}`, { body: { policy: hcl } });
+}
+
+export async function readPolicy(vault: VaultClient, name: string): Promise<string | null> {
+  try {
+    return str(data(await vault.request("GET", `sys/policies/acl/${name}`), "policy").policy, "policy.policy");
+  } catch (error) {
+    if (error instanceof VaultNotFoundError) return null;
+    throw error;
+  }
+}
+
+export async function deletePolicy(vault: VaultClient, name: string): Promise<void> {
+  await vault.request("DELETE", `sys/policies/acl/${name}`);
+}
+
+export async function listPolicies(vault: VaultClient): Promise<string[]> {
+  return strings(data(await vault.request("LIST", "sys/policies/acl"), "policies").keys, "policies.keys");
+}
+
+/** Enabled auth methods by path without the trailing slash -> type. */
+export async function listAuthMethods(vault: VaultClient): Promise<Record<string, string>> {
+  const methods = data(await vault.request("GET", "sys/auth"), "auth");
+  return Object.fromEntries(Object.entries(methods).map(([path, v]) => [path.replace(/\/$/, ""), str(obj(v, "auth").type, "auth.type")]));
+}
+
+export async function enableAuthMethod(vault: VaultClient, path: string, type: string): Promise<void> {
+  await vault.request("POST", `sys/auth/${path}`, { body: { type } });
+}
+
+export interface TokenInfo {
+  accessor: string;
+  ttl: number;
+  renewable: boolean;
+  policies: string[];
+}
+
+export async function lookupSelf(vault: VaultClient): Promise<TokenInfo> {
+  const d = data(await vault.request("GET", "auth/token/lookup-self"), "lookup-self");
+  return { accessor: str(d.accessor, "accessor"), ttl: num(d.ttl, "ttl"), renewable: bool(d.renewable, "renewable"), policies: strings(d.policies, "policies") };
+}
+
+export async function revokeSelf(vault: VaultClient): Promise<void> {
+  await vault.request("POST", "auth/token/revoke-self");
+}
+
+/** Unwraps a response-wrapping token (single use) and returns the wrapped `data`. */
+export async function unwrap(vault: VaultClient, wrappingToken: string): Promise<Record<string, unknown>> {
+  return data(await vault.request("POST", "sys/wrapping/unwrap", { token: wrappingToken }), "unwrap");
+}
