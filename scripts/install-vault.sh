@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds HashiCorp Vault from its Go module with this machine's Go toolchain and caches the binary
 # outside the repo, keyed by version. Prints the binary's path as the last line.
+# --cached-only: print the cached binary, or exit 1 without building.
 set -euo pipefail
 VAULT_VERSION="${VAULT_VERSION:-v1.21.4}"
 cache="${VAULT_CHARM_CACHE:-$HOME/.cache/vault-charm}/vault-${VAULT_VERSION}"
@@ -9,6 +10,7 @@ if [ -x "$binary" ] && "$binary" version >/dev/null 2>&1; then
   echo "$binary"
   exit 0
 fi
+[ "${1:-}" = "--cached-only" ] && exit 1
 here="$(cd "$(dirname "$0")" && pwd)"
 build="$cache/build"
 mkdir -p "$build"

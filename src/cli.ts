@@ -13,4 +13,32 @@ program
     await import("./main.js"); // runs the hook and sets the exit code
   });
 
+program
+  .command("demo")
+  .description("Deploy the charm in an embedded simulated model on a real Vault and walk through its life")
+  .option("--keep", "keep the model directory afterwards to explore it with `vault-charm sim`")
+  .option("--server <implementation>", "vault or openbao (default: Vault when built, else OpenBao)")
+  .action(async (opts: { keep?: boolean; server?: string }) => {
+    if (opts.server && opts.server !== "vault" && opts.server !== "openbao") program.error("--server must be vault or openbao");
+    const { runDemo } = await import("../tests/sim/demo.js");
+    await runDemo({ keep: Boolean(opts.keep), ...(opts.server ? { implementation: opts.server as "vault" | "openbao" } : {}) });
+  });
+
+program
+  .command("bench")
+  .description("Measure hook latency and hook-tool cost against baselines measured in the same run")
+  .option("--runs <n>", "samples per figure", "30")
+  .action(async (opts: { runs: string }) => {
+    const { runBenchmarks } = await import("../bench/hook-latency.js");
+    await runBenchmarks({ runs: Number(opts.runs) });
+  });
+
+// `sim` is the only command with many subcommands; it is loaded only when asked for.
+if (process.argv[2] === "sim") {
+  const { simCommand } = await import("../tests/sim/cli.js");
+  program.addCommand(simCommand());
+} else {
+  program.command("sim").description("A local Juju model: deploy, integrate, config, run actions (see `vault-charm sim --help`)").allowUnknownOption().action(() => undefined);
+}
+
 await program.parseAsync(process.argv);

@@ -6,7 +6,7 @@ import { active, blocked, waiting, type Verdict } from "./status.js";
 import { parseUnsealKeys } from "./unseal.js";
 import type { VaultClient } from "./vault/client.js";
 import { VaultUnreachableError } from "./vault/errors.js";
-import { health, submitUnsealKey, type VaultHealth } from "./vault/sys.js";
+import { health, leader, submitUnsealKey, type VaultHealth } from "./vault/sys.js";
 
 export interface VaultState {
   verdicts: Verdict[];
@@ -44,6 +44,22 @@ async function unsealFromKeys(hook: Hook, vault: VaultClient, keys: string[]): P
   return blocked(`Vault is sealed: the unseal-keys shares did not unseal it (${progress.progress}/${progress.threshold})`);
 }
 
+const LEADERSHIP_WAIT_MS = 15_000;
+
+/**
+ * Right after unsealing, an HA-capable Vault (raft, etcd) spends a few seconds electing an active
+ * node; reporting "standby" then would be wrong. Wait until some node is active, briefly.
+ */
+async function waitForLeadership(vault: VaultClient): Promise<VaultHealth> {
+  const deadline = Date.now() + LEADERSHIP_WAIT_MS;
+  for (;;) {
+    const state = await health(vault);
+    const info = state.standby ? await leader(vault) : null;
+    if (!state.standby || !info?.haEnabled || (info.leaderAddress && !info.isSelf) || Date.now() > deadline) return state;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 export async function reconcileVaultState(hook: Hook, vault: VaultClient): Promise<VaultState> {
   let state: VaultHealth;
   try {
@@ -61,7 +77,7 @@ export async function reconcileVaultState(hook: Hook, vault: VaultClient): Promi
     if ("verdict" in keys) return { verdicts: [keys.verdict], health: state };
     const verdict = await unsealFromKeys(hook, vault, keys.keys);
     if (verdict) return { verdicts: [verdict], health: state };
-    state = await health(vault);
+    state = await waitForLeadership(vault);
   }
   const role = state.standby ? "standby" : "active";
   return { verdicts: [active(`Unsealed (${role})`)], health: state };

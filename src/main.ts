@@ -1,5 +1,4 @@
 // Entry point of every hook and action: dispatch -> dist/charm.mjs -> here.
-import { handleEvent, publishStatus } from "./charm.js";
 import { parseConfig } from "./config.js";
 import { CHARM_ENDPOINTS, type Hook } from "./hook.js";
 import { createLogger, getConfig, isLeader, JujuContextError, parseDispatchPath, readJujuContext } from "./juju/index.js";
@@ -25,6 +24,8 @@ export async function main(): Promise<number> {
     const { config, problems } = parseConfig(getConfig());
     log.level = config.logLevel === "warn" ? "warn" : config.logLevel;
     const hook: Hook = { juju, event, log, isLeader: isLeader(), config, configProblems: problems };
+    // Loaded only for events the charm handles: an ignored event costs just the runtime above.
+    const { handleEvent, publishStatus } = await import("./charm.js");
     const outcome = await handleEvent(hook);
     return publishStatus(outcome, log) ? 0 : 1;
   } catch (error) {

@@ -2,7 +2,7 @@
 // service. Files are rewritten and Vault restarted only when what they should hold changed.
 import { join } from "node:path";
 import type { Hook } from "./hook.js";
-import { networkGet, openPort, secretAdd, secretGet, SecretNotFoundError, unitGet } from "./juju/index.js";
+import { networkGet, openPort, secretAdd, secretGet, SecretNotFoundError, setWorkloadVersion, unitGet } from "./juju/index.js";
 import { blocked, waiting, type Verdict } from "./status.js";
 import { canLockMemory, readFileOrNull, writeFileIfChanged } from "./vault/files.js";
 import { renderVaultConfig, type EtcdStorage } from "./vault/hcl.js";
@@ -30,7 +30,7 @@ export interface WorkloadResult {
 }
 
 /** The application's CA: created once by the leader and kept in an app-owned Juju secret. */
-function readOrCreateCa(hook: Hook): KeyedCertificate | null {
+async function readOrCreateCa(hook: Hook): Promise<KeyedCertificate | null> {
   try {
     const content = secretGet({ label: CA_SECRET_LABEL });
     if (content.certificate && content["private-key"]) return { certPem: content.certificate, keyPem: content["private-key"] };
@@ -39,7 +39,7 @@ function readOrCreateCa(hook: Hook): KeyedCertificate | null {
   }
   if (!hook.isLeader) return null;
   hook.log.info("creating the application's CA for Vault's API");
-  const ca = createCharmCa();
+  const ca = await createCharmCa();
   secretAdd(
     { certificate: ca.certPem, "private-key": ca.keyPem },
     { label: CA_SECRET_LABEL, description: "CA of the vault charm's TLS certificates" },
@@ -53,14 +53,14 @@ function unitAddress(): string {
 }
 
 /** Keeps the unit's server certificate signed by the current CA and covering its address. */
-function ensureServerCertificate(ca: KeyedCertificate, address: string, hook: Hook): boolean {
+async function ensureServerCertificate(ca: KeyedCertificate, address: string, hook: Hook): Promise<boolean> {
   const paths = vaultPaths();
   const certFile = join(paths.tlsDir, "vault.crt");
   const current = readFileOrNull(certFile);
   const caChanged = writeFileIfChanged(join(paths.tlsDir, "ca.crt"), ca.certPem, 0o644);
   if (current && !caChanged && serverCertificateIsCurrent(current, ca.certPem, [address])) return false;
   hook.log.info(`issuing this unit's Vault certificate for ${address}`);
-  const server = issueServerCertificate(ca, {
+  const server = await issueServerCertificate(ca, {
     commonName: hook.juju.unitName.replace("/", "-"),
     ipAddresses: [address],
     dnsNames: ["localhost"],
@@ -83,14 +83,21 @@ export async function reconcileWorkload(hook: Hook, etcd: EtcdStorage | null = n
     service.refreshVault(hook.config.channel);
   }
 
-  const ca = readOrCreateCa(hook);
+  const build = service.installedVaultBuild();
+  if (!build) {
+    result.verdicts.push(blocked("The vault snap is installed but `vault version` does not answer"));
+    return result;
+  }
+  setWorkloadVersion(build.version);
+
+  const ca = await readOrCreateCa(hook);
   if (!ca) {
     result.verdicts.push(waiting("Waiting for the leader to create the Vault CA"));
     return result;
   }
   const address = unitAddress();
   const paths = vaultPaths();
-  const certChanged = ensureServerCertificate(ca, address, hook);
+  const certChanged = await ensureServerCertificate(ca, address, hook);
   const config = renderVaultConfig({
     address,
     apiPort: VAULT_API_PORT,
@@ -98,11 +105,12 @@ export async function reconcileWorkload(hook: Hook, etcd: EtcdStorage | null = n
     tlsCertFile: join(paths.tlsDir, "vault.crt"),
     tlsKeyFile: join(paths.tlsDir, "vault.key"),
     fileStoragePath: paths.fileStorageDir,
+    raftNodeId: build.implementation === "openbao" ? hook.juju.unitName.replace("/", "-") : null,
     etcd,
     defaultLeaseTtl: hook.config.defaultLeaseTtl,
     maxLeaseTtl: hook.config.maxLeaseTtl,
     logLevel: hook.config.logLevel,
-    disableMlock: !canLockMemory(),
+    disableMlock: build.implementation === "openbao" ? null : !canLockMemory(),
   });
   const configChanged = writeFileIfChanged(paths.configFile, config, 0o600);
   if (writeFileIfChanged(paths.systemdUnit, renderVaultUnit(paths.configFile), 0o644)) {

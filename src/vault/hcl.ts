@@ -17,12 +17,18 @@ export interface VaultServerConfig {
   tlsCertFile: string;
   tlsKeyFile: string;
   fileStoragePath: string;
+  /**
+   * OpenBao has no `file` backend: single-node integrated storage (raft) in the same directory,
+   * with this node id, takes its place.
+   */
+  raftNodeId: string | null;
   /** When set, storage (and the HA lock) live in etcd instead of the file backend. */
   etcd: EtcdStorage | null;
   defaultLeaseTtl: string;
   maxLeaseTtl: string;
   logLevel: string;
-  disableMlock: boolean;
+  /** null: leave the line out (OpenBao refuses to start with any disable_mlock setting). */
+  disableMlock: boolean | null;
 }
 
 const q = (value: string): string => JSON.stringify(value);
@@ -40,11 +46,13 @@ export function renderVaultConfig(c: VaultServerConfig): string {
         `  tls_key_file  = ${q(c.etcd.keyFile)}`,
         "}",
       ]
-    : ['storage "file" {', `  path = ${q(c.fileStoragePath)}`, "}"];
+    : c.raftNodeId
+      ? ['storage "raft" {', `  path    = ${q(c.fileStoragePath)}`, `  node_id = ${q(c.raftNodeId)}`, "}"]
+      : ['storage "file" {', `  path = ${q(c.fileStoragePath)}`, "}"];
   return [
     "# Rendered by the vault charm on every hook; local edits are replaced.",
     "ui = false",
-    `disable_mlock = ${c.disableMlock}`,
+    ...(c.disableMlock === null ? [] : [`disable_mlock = ${c.disableMlock}`]),
     `api_addr = ${q(`https://${c.address}:${c.apiPort}`)}`,
     `cluster_addr = ${q(`https://${c.address}:${c.clusterPort}`)}`,
     `default_lease_ttl = ${q(c.defaultLeaseTtl)}`,

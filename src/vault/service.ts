@@ -28,6 +28,25 @@ export function installedVaultChannel(): string | null {
   return fields[3] ?? "";
 }
 
+export type VaultImplementation = "vault" | "openbao";
+
+export interface VaultBuild {
+  implementation: VaultImplementation;
+  version: string;
+}
+
+/**
+ * What the installed `vault` command is. The snap ships HashiCorp Vault; the simulator may map it
+ * to OpenBao, which has no `file` or `etcd` storage, so the config differs (see hcl.ts).
+ */
+export function installedVaultBuild(): VaultBuild | null {
+  const result = run(VAULT_SNAP, ["version"]);
+  // "Vault v1.21.4 (<commit>), built ..." or "OpenBao v2.7.2 (<commit>), committed ..."
+  const match = /^(Vault|OpenBao) v(\S+)/.exec(result.stdout.trim());
+  if (!result.ok || !match) return null;
+  return { implementation: match[1] === "OpenBao" ? "openbao" : "vault", version: match[2]! };
+}
+
 export function installVault(channel: string): void {
   mustRun("snap", ["install", VAULT_SNAP, `--channel=${channel}`]);
 }

@@ -1,7 +1,11 @@
 // The charm's own PKI for Vault's API: one CA per application (kept by the leader in a Juju
 // secret) and one server certificate per unit, with the unit's addresses in its SANs.
 import { generateKeyPairSync, randomBytes, X509Certificate } from "node:crypto";
-import forge from "node-forge";
+import type Forge from "node-forge";
+
+type ForgeModule = typeof Forge;
+/** node-forge is large and only needed when a certificate is issued: load it then. */
+const loadForge = async (): Promise<ForgeModule> => (await import("node-forge")).default;
 
 export interface KeyedCertificate {
   certPem: string;
@@ -14,7 +18,7 @@ const SERVER_LIFETIME_DAYS = 365;
 /** Re-issue a server certificate this long before it expires. */
 const RENEW_BEFORE_DAYS = 30;
 
-function newKeyPair(): { forgeKeys: forge.pki.rsa.KeyPair; keyPem: string } {
+function newKeyPair(forge: ForgeModule): { forgeKeys: Forge.pki.rsa.KeyPair; keyPem: string } {
   // Node's native generator: forge's pure-JS one takes seconds for 2048 bits.
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const keyPem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
@@ -23,7 +27,7 @@ function newKeyPair(): { forgeKeys: forge.pki.rsa.KeyPair; keyPem: string } {
     keyPem,
     forgeKeys: {
       privateKey: forge.pki.privateKeyFromPem(keyPem),
-      publicKey: forge.pki.publicKeyFromPem(publicPem) as forge.pki.rsa.PublicKey,
+      publicKey: forge.pki.publicKeyFromPem(publicPem) as Forge.pki.rsa.PublicKey,
     },
   };
 }
@@ -35,13 +39,14 @@ function serialNumber(): string {
   return bytes.toString("hex");
 }
 
-function validity(cert: forge.pki.Certificate, days: number): void {
+function validity(cert: Forge.pki.Certificate, days: number): void {
   cert.validity.notBefore = new Date(Date.now() - 5 * 60 * 1000); // tolerate small clock skew
   cert.validity.notAfter = new Date(Date.now() + days * DAY_MS);
 }
 
-export function createCharmCa(commonName = "Vault charm CA"): KeyedCertificate {
-  const { forgeKeys, keyPem } = newKeyPair();
+export async function createCharmCa(commonName = "Vault charm CA"): Promise<KeyedCertificate> {
+  const forge = await loadForge();
+  const { forgeKeys, keyPem } = newKeyPair(forge);
   const cert = forge.pki.createCertificate();
   cert.publicKey = forgeKeys.publicKey;
   cert.serialNumber = serialNumber();
@@ -64,10 +69,11 @@ export interface ServerIdentity {
   dnsNames: string[];
 }
 
-export function issueServerCertificate(ca: KeyedCertificate, identity: ServerIdentity): KeyedCertificate {
+export async function issueServerCertificate(ca: KeyedCertificate, identity: ServerIdentity): Promise<KeyedCertificate> {
+  const forge = await loadForge();
   const caCert = forge.pki.certificateFromPem(ca.certPem);
   const caKey = forge.pki.privateKeyFromPem(ca.keyPem);
-  const { forgeKeys, keyPem } = newKeyPair();
+  const { forgeKeys, keyPem } = newKeyPair(forge);
   const cert = forge.pki.createCertificate();
   cert.publicKey = forgeKeys.publicKey;
   cert.serialNumber = serialNumber();

@@ -140,10 +140,16 @@ export interface SecretState {
   consumerLabels: Record<string, string>;
   /** User-secret name given to `sim add-secret`. */
   name?: string;
+  /** Revisions the owner was already sent secret-remove for (Juju sends it once per revision here). */
+  removalNotified?: number[];
+  /** Revisions the owner was already sent secret-expired for. */
+  expiryNotified?: number[];
 }
 
 export type HookEvent =
   | { kind: "hook"; name: string; env?: Record<string, string> }
+  /** Controller bookkeeping that runs no process (a removed unit leaving the model). */
+  | { kind: "internal"; name: "unit-removed" }
   | { kind: "action"; name: string; id: string; params: Record<string, unknown> };
 
 export interface QueuedEvent {

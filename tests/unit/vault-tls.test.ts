@@ -2,9 +2,10 @@ import { X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { createCharmCa, issueServerCertificate, serverCertificateIsCurrent } from "../../src/vault/tls.js";
 
-describe("charm PKI", () => {
-  const ca = createCharmCa();
-  const server = issueServerCertificate(ca, { commonName: "vault-0", ipAddresses: ["127.0.0.2"], dnsNames: ["localhost"] });
+describe("charm PKI", async () => {
+  const ca = await createCharmCa();
+  const server = await issueServerCertificate(ca, { commonName: "vault-0", ipAddresses: ["127.0.0.2"], dnsNames: ["localhost"] });
+  const otherCa = await createCharmCa();
 
   it("creates a CA that signs server certificates with the unit's address in the SANs", () => {
     const caCert = new X509Certificate(ca.certPem);
@@ -20,7 +21,7 @@ describe("charm PKI", () => {
   it("keeps a current certificate and replaces one that no longer fits", () => {
     expect(serverCertificateIsCurrent(server.certPem, ca.certPem, ["127.0.0.2"])).toBe(true);
     expect(serverCertificateIsCurrent(server.certPem, ca.certPem, ["127.0.0.3"])).toBe(false);
-    expect(serverCertificateIsCurrent(server.certPem, createCharmCa().certPem, ["127.0.0.2"])).toBe(false);
+    expect(serverCertificateIsCurrent(server.certPem, otherCa.certPem, ["127.0.0.2"])).toBe(false);
     const nearExpiry = new Date(Date.now() + 360 * 24 * 3600 * 1000);
     expect(serverCertificateIsCurrent(server.certPem, ca.certPem, ["127.0.0.2"], nearExpiry)).toBe(false);
     expect(serverCertificateIsCurrent("garbage", ca.certPem, [])).toBe(false);

@@ -1,0 +1,73 @@
+// What a hook tool sees: the running hook's identity, the live model and the hook's buffered
+// writes; plus the error type and output formatting every tool shares (juju-runtime.md §2.1).
+import { stringify as toYaml } from "yaml";
+import type { HookContextInfo, ModelState, PendingChanges } from "../types.js";
+
+export interface HookRuntime {
+  info: HookContextInfo;
+  model: ModelState;
+  pending: PendingChanges;
+  log(level: string, message: string): void;
+  now(): Date;
+  /** Filled by the context server: number of tool calls and their durations. */
+  calls: { tool: string; ms: number }[];
+}
+
+export interface ToolResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A refusal: `ERROR <message>` on stderr; exit 2 for usage errors, 1 for run-time errors. */
+export class ToolError extends Error {
+  constructor(
+    message: string,
+    readonly code: 1 | 2 = 1,
+  ) {
+    super(message);
+  }
+}
+
+export const usage = (message: string) => new ToolError(message, 2);
+
+export function emptyPending(): PendingChanges {
+  return {
+    relationSets: {},
+    stateSets: {},
+    openPorts: [],
+    closePorts: [],
+    secretCreates: [],
+    secretUpdates: {},
+    secretRemoves: [],
+    secretGrants: [],
+    secretRevokes: [],
+    secretTracks: {},
+    secretConsumerLabels: {},
+  };
+}
+
+/** Juju's output formats: json is exact, smart prints scalars plainly and maps as YAML. */
+export function formatOutput(value: unknown, format: string | undefined): string {
+  const fmt = format ?? "smart";
+  if (fmt === "json") return `${JSON.stringify(value ?? null)}\n`;
+  if (fmt === "yaml") return value === null || value === undefined ? "" : toYaml(value);
+  if (fmt !== "smart") throw usage(`invalid value "${fmt}" for option --format: unknown format "${fmt}"`);
+  if (value === null || value === undefined || value === "") return "";
+  if (typeof value === "boolean") return value ? "True\n" : "False\n";
+  if (typeof value === "string" || typeof value === "number") return `${value}\n`;
+  if (Array.isArray(value)) return value.length ? `${value.join("\n")}\n` : "";
+  return toYaml(value);
+}
+
+export function leaderOf(model: ModelState, app: string): string | null {
+  return model.apps[app]?.leader ?? null;
+}
+
+export function isLeader(rt: HookRuntime): boolean {
+  return leaderOf(rt.model, appOf(rt.info.unit)) === rt.info.unit;
+}
+
+export function appOf(unit: string): string {
+  return unit.slice(0, unit.lastIndexOf("/"));
+}

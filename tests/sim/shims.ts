@@ -1,0 +1,72 @@
+// `snap`, `systemctl` and `vault` for simulated machines: the charm runs its production commands
+// and these drive the real Vault (or OpenBao) binary, with state under VAULT_CHARM_SIM_ROOT.
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+const SNAP = `#!/bin/sh
+# snap shim: records the install and channel; the workload binary is the one the model was given.
+root="\${VAULT_CHARM_SIM_ROOT:?}"; state="$root/snap"; mkdir -p "$state"
+echo "snap $*" >> "$root/shim-calls.log"
+cmd="$1"; shift
+name=""; channel="latest/stable"
+for arg in "$@"; do case "$arg" in --channel=*) channel="\${arg#--channel=}";; -*) ;; *) name="$arg";; esac; done
+case "$cmd" in
+  install|refresh) [ -n "$name" ] || { echo "error: no snap name" >&2; exit 1; }
+    echo "$channel" > "$state/$name.channel"; echo "$name ($channel) installed";;
+  list) [ -f "$state/$name.channel" ] || { echo "error: no matching snaps installed" >&2; exit 1; }
+    echo "Name  Version  Rev  Tracking  Publisher  Notes"
+    echo "$name  sim  1  $(cat "$state/$name.channel")  sim  -";;
+  *) echo "snap shim: unsupported command $cmd" >&2; exit 1;;
+esac
+`;
+
+const SYSTEMCTL = `#!/bin/sh
+# systemctl shim: runs ExecStart of /etc/systemd/system/<svc>.service (under the unit's root) as a
+# daemon, with /snap/bin/vault mapped to the model's workload binary.
+root="\${VAULT_CHARM_SIM_ROOT:?}"; shims="$(dirname "$0")"; run="$root/run"; mkdir -p "$run" "$root/var/log"
+echo "systemctl $*" >> "$root/shim-calls.log"
+quiet=0; args=""
+for arg in "$@"; do case "$arg" in --quiet|-q) quiet=1;; *) args="$args $arg";; esac; done
+set -- $args
+cmd="$1"; svc="\${2%.service}"
+alive() { [ -f "$run/$svc.pid" ] && kill -0 "$(cat "$run/$svc.pid")" 2>/dev/null; }
+start() {
+  alive && return 0
+  unit="$root/etc/systemd/system/$svc.service"
+  [ -f "$unit" ] || { echo "Failed to start $svc.service: Unit $svc.service not found." >&2; exit 5; }
+  exec_start="$(sed -n 's/^ExecStart=//p' "$unit" | sed "s#/snap/bin/vault#$(cat "$shims/vault-bin")#")"
+  setsid sh -c "exec $exec_start" >> "$root/var/log/$svc.log" 2>&1 < /dev/null &
+  echo $! > "$run/$svc.pid"
+  echo "start" >> "$root/service-events.log"
+  sleep 0.2
+}
+stop() {
+  alive || return 0
+  pid="$(cat "$run/$svc.pid")"; kill "$pid" 2>/dev/null
+  i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+  kill -9 "$pid" 2>/dev/null; rm -f "$run/$svc.pid"
+  echo "stop" >> "$root/service-events.log"
+}
+case "$cmd" in
+  daemon-reload|enable|disable) ;;
+  start) start;;
+  stop) stop;;
+  restart) stop; start; echo "restart" >> "$root/service-events.log";;
+  is-active) if alive; then [ $quiet = 1 ] || echo active; exit 0; else [ $quiet = 1 ] || echo inactive; exit 3; fi;;
+  *) echo "systemctl shim: unsupported command $cmd" >&2; exit 1;;
+esac
+`;
+
+const VAULT = `#!/bin/sh
+# The snap's \`vault\` command: the model's workload binary.
+exec "$(cat "$(dirname "$0")/vault-bin")" "$@"
+`;
+
+export function writeShims(dir: string, vaultBinary: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const [name, body] of [["snap", SNAP], ["systemctl", SYSTEMCTL], ["vault", VAULT]] as const) {
+    writeFileSync(join(dir, name), body);
+    chmodSync(join(dir, name), 0o755);
+  }
+  writeFileSync(join(dir, "vault-bin"), vaultBinary);
+}
