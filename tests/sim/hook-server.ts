@@ -64,7 +64,7 @@ export class HookServer {
       const [contextId = "", , tool = "", stdin = "", ...args] = fields;
       const runtime = this.runtimes.get(contextId);
       const result = runtime ? runTool(runtime, tool, args, stdin) : { code: 1, stdout: "", stderr: "ERROR bad request: unknown context\n" };
-      runtime?.calls.push({ tool, ms: performance.now() - started });
+      runtime?.calls.push({ tool, args, ms: performance.now() - started });
       const out = Buffer.from(result.stdout);
       const err = Buffer.from(result.stderr);
       socket.end(Buffer.concat([u32(result.code), u32(out.length), out, u32(err.length), err]));

@@ -14,7 +14,7 @@ export interface HookRun {
   name: string;
   exitCode: number;
   durationMs: number;
-  toolCalls: { tool: string; ms: number }[];
+  toolCalls: { tool: string; args: string[]; ms: number }[];
 }
 
 let contextCounter = 0;

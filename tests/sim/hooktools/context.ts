@@ -9,8 +9,9 @@ export interface HookRuntime {
   pending: PendingChanges;
   log(level: string, message: string): void;
   now(): Date;
-  /** Filled by the context server: number of tool calls and their durations. */
-  calls: { tool: string; ms: number }[];
+  /** Filled by the context server: each tool call, its argv (kept in memory only, for tests that
+   * check no secret travels on a command line) and its server-side duration. */
+  calls: { tool: string; args: string[]; ms: number }[];
 }
 
 export interface ToolResult {

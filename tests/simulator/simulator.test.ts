@@ -1,0 +1,183 @@
+// The simulator's own tests: it must behave like Juju as documented (juju-runtime.md), including
+// its refusals, or tests that pass through it prove nothing. A small shell charm (tests/sim/testcharm)
+// records every event it sees on its machine and drives the hook tools through the real client.
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Sim, SimError } from "../sim/controller.js";
+import { projectRoot } from "../sim/paths.js";
+
+const TEST_CHARM = join(projectRoot(), "tests", "sim", "testcharm");
+let sim: Sim;
+
+function events(unit: string): string[] {
+  const file = join(sim.unit(unit).dataDir, "events.log");
+  return readFileSync(file, "utf8").trim().split("\n");
+}
+
+const names = (unit: string) => events(unit).map((line) => line.split(" ")[0]!.replace(/^hooks\//, ""));
+
+beforeEach(async () => {
+  sim = await Sim.open(mkdtempSync(join(tmpdir(), "sim-test-")));
+});
+
+afterEach(async () => {
+  await sim.destroy();
+});
+
+describe("event order", () => {
+  it("starts units in Juju's order and introduces peers to each other", async () => {
+    await sim.deploy(TEST_CHARM, { app: "probe", units: 2 });
+    expect(names("probe/0")).toEqual(["install", "ring-relation-created", "leader-elected", "config-changed", "start", "ring-relation-joined", "ring-relation-changed"]);
+    // probe/1 joins first; probe/0's write in its own relation-changed is a change probe/1 already
+    // sees, so probe/1 gets a second relation-changed. probe/1's write came before probe/0 joined,
+    // so probe/0's first relation-changed already shows it: no extra event (Juju coalesces).
+    expect(names("probe/1")).toEqual(["install", "ring-relation-created", "leader-settings-changed", "config-changed", "start", "ring-relation-joined", "ring-relation-changed", "ring-relation-changed"]);
+    expect(events("probe/1")[5]).toContain("remote=probe/0");
+    expect(sim.model.apps.probe!.leader).toBe("probe/0");
+  });
+
+  it("runs created, joined and changed on both sides of an integration, and changed again when data moves", async () => {
+    await sim.deploy(TEST_CHARM, { app: "provider" });
+    await sim.deploy(TEST_CHARM, { app: "consumer" });
+    await sim.integrate("provider:out", "consumer:in");
+    const provider = names("provider/0").slice(5);
+    expect(provider.slice(0, 3)).toEqual(["out-relation-created", "out-relation-joined", "out-relation-changed"]);
+    // The consumer wrote its greeting in relation-changed: the provider sees that as another change.
+    expect(provider.filter((n) => n === "out-relation-changed").length).toBeGreaterThanOrEqual(2);
+    const rel = sim.model.relations.find((r) => r.interface === "probe")!;
+    expect(rel.unitData["consumer/0"]).toEqual({ greeting: "hello" });
+  });
+
+  it("departs, breaks, stops and removes a unit, and elects a new leader", async () => {
+    await sim.deploy(TEST_CHARM, { app: "probe", units: 2 });
+    await sim.removeUnit("probe/0");
+    expect(events("probe/1").some((e) => e.startsWith("hooks/ring-relation-departed remote=probe/0 departing=probe/0"))).toBe(true);
+    expect(names("probe/1")).toContain("leader-elected");
+    expect(sim.model.apps.probe!.leader).toBe("probe/1");
+    expect(sim.model.units["probe/0"]).toBeUndefined();
+  });
+});
+
+describe("hook failure", () => {
+  it("drops every write of a failed hook, holds the unit, and retries on resolve", async () => {
+    await sim.deploy(TEST_CHARM, { app: "provider" });
+    await sim.deploy(TEST_CHARM, { app: "consumer" });
+    await sim.integrate("provider:out", "consumer:in");
+    const rel = sim.model.relations.find((r) => r.interface === "probe")!;
+    await sim.setConfig("consumer", { "fail-on": "config-changed", greeting: "changed" });
+    const unit = sim.unit("consumer/0");
+    expect(unit.errorHook).toBe("config-changed");
+    expect(unit.state["half-done"]).toBeUndefined();
+    expect(rel.unitData["consumer/0"]!["half-done"]).toBeUndefined();
+    // Held: a later event waits behind the failed hook.
+    await sim.runHook("consumer/0", "update-status");
+    expect(names("consumer/0").at(-1)).toBe("config-changed");
+    await sim.setConfig("consumer", { "fail-on": "" });
+    await sim.resolve("consumer/0");
+    expect(sim.unit("consumer/0").errorHook).toBeNull();
+    expect(names("consumer/0").slice(-3)).toEqual(["config-changed", "update-status", "config-changed"]);
+  });
+});
+
+describe("refusals", () => {
+  it("refuses config values of the wrong type before any hook runs", async () => {
+    await sim.deploy(TEST_CHARM, { app: "probe" });
+    const before = events("probe/0").length;
+    await expect(sim.setConfig("probe", { count: "many" })).rejects.toThrow('option "count" expected int');
+    await expect(sim.setConfig("probe", { nope: "1" })).rejects.toThrow('unknown option "nope"');
+    expect(events("probe/0").length).toBe(before);
+  });
+
+  it("validates action parameters against actions.yaml", async () => {
+    await sim.deploy(TEST_CHARM, { app: "probe" });
+    await expect(sim.runAction("probe/0", "echo", {})).rejects.toThrow('missing required property "text"');
+    await expect(sim.runAction("probe/0", "echo", { text: "x", other: 1 })).rejects.toThrow("additional property");
+    await expect(sim.runAction("probe/0", "nope")).rejects.toThrow('action "nope" not defined');
+    await expect(sim.runAction("probe/9", "echo", { text: "x" })).rejects.toThrow(SimError);
+  });
+
+  it("lets only the leader write the application databag", async () => {
+    await sim.deploy(TEST_CHARM, { app: "provider", units: 2 });
+    await sim.deploy(TEST_CHARM, { app: "consumer" });
+    await sim.integrate("provider:out", "consumer:in");
+    const refused = await sim.runAction("provider/1", "set-app-data");
+    expect(refused.status).toBe("failed");
+    expect(String(refused.results.stderr)).toContain("ERROR cannot write relation settings");
+    const allowed = await sim.runAction("provider/0", "set-app-data");
+    expect(allowed.status).toBe("completed");
+    expect(sim.model.relations.find((r) => r.interface === "probe")!.appData.provider).toEqual({ "app-key": "set" });
+  });
+
+  it("refuses secret keys Juju refuses", async () => {
+    await sim.deploy(TEST_CHARM, { app: "provider" });
+    await sim.deploy(TEST_CHARM, { app: "consumer" });
+    await sim.integrate("provider:out", "consumer:in");
+    for (const key of ["AB", "Upper", "no_underscore", "-dash"]) {
+      const record = await sim.runAction("provider/0", "add-secret", { key });
+      expect(record.status, key).toBe("failed");
+      expect(String(record.results.stderr)).toMatch(/ERROR/);
+    }
+    expect(Object.values(sim.model.secrets)).toHaveLength(0);
+    expect(() => sim.addSecret("user", { Bad: "x" })).toThrow("invalid secret key");
+  });
+});
+
+describe("actions", () => {
+  it("nests dotted results, logs progress and reports action-fail as failed", async () => {
+    await sim.deploy(TEST_CHARM, { app: "probe" });
+    const echo = await sim.runAction("probe/0", "echo", { text: "hi there" });
+    expect(echo.status).toBe("completed");
+    expect(echo.results.nested).toEqual({ text: "hi there" });
+    const fail = await sim.runAction("probe/0", "fail");
+    expect(fail.status).toBe("failed");
+    expect(fail.message).toBe("asked to fail");
+    expect(fail.log).toEqual(["about to fail"]);
+  });
+});
+
+describe("secret revisions", () => {
+  async function shareSecret(): Promise<string> {
+    await sim.deploy(TEST_CHARM, { app: "provider" });
+    await sim.deploy(TEST_CHARM, { app: "consumer" });
+    await sim.integrate("provider:out", "consumer:in");
+    const added = await sim.runAction("provider/0", "add-secret", { value: "one" });
+    expect(added.status).toBe("completed");
+    return String(added.results.uri);
+  }
+
+  it("sends secret-changed to an observer behind the latest revision and secret-remove once nobody tracks the old one", async () => {
+    await shareSecret();
+    const seen = () => readFileSync(join(sim.unit("consumer/0").dataDir, "secret-seen"), "utf8").trim();
+    expect(seen()).toBe("token: one");
+    const secret = Object.values(sim.model.secrets)[0]!;
+    expect(secret.tracking["consumer/0"]).toBe(1);
+
+    expect((await sim.runAction("provider/0", "bump-secret", { value: "two" })).status).toBe("completed");
+    expect(names("consumer/0")).toContain("secret-changed");
+    expect(seen()).toBe("token: two"); // refreshed
+    expect(secret.tracking["consumer/0"]).toBe(2);
+    expect(events("provider/0").some((e) => e.startsWith("hooks/secret-remove") && e.endsWith("secret=1"))).toBe(true);
+  });
+
+  it("keeps an observer that peeks on its old revision, so no secret-remove is sent", async () => {
+    await shareSecret();
+    sim.unit("consumer/0").state["secret-mode"] = "peek";
+    await sim.runAction("provider/0", "bump-secret", { value: "two" });
+    const secret = Object.values(sim.model.secrets)[0]!;
+    expect(readFileSync(join(sim.unit("consumer/0").dataDir, "secret-seen"), "utf8").trim()).toBe("token: two");
+    expect(secret.tracking["consumer/0"]).toBe(1);
+    expect(names("provider/0")).not.toContain("secret-remove");
+  });
+
+  it("refuses to show a secret to an application it was not granted to", async () => {
+    const uri = await shareSecret();
+    await sim.deploy(TEST_CHARM, { app: "stranger" });
+    const refused = await sim.runAction("stranger/0", "read-secret", { uri });
+    expect(refused.status).toBe("failed");
+    expect(String(refused.results.stderr)).toContain("ERROR permission denied");
+    const granted = await sim.runAction("consumer/0", "read-secret", { uri });
+    expect(granted.results.token).toBe("one");
+  });
+});
