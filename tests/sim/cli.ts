@@ -132,12 +132,14 @@ export function simCommand(): Command {
     .argument("<unit>")
     .argument("<action>")
     .argument("[params...]")
+    .option("--format <format>", "json or yaml", "json")
     .action(
-      withSim(async (s, unit: string, action: string, pairs: string[]) => {
+      withSim(async (s, unit: string, action: string, pairs: string[], opts: { format: string }) => {
         const spec = s.app(s.unit(unit).app).charm.actions[action]?.params ?? {};
         const params = Object.fromEntries(Object.entries(keyValues(pairs, "params")).map(([k, v]) => [k, coerceParam(spec[k], v)]));
         const record = await s.runAction(unit, action, params);
-        process.stdout.write(formatAction(record));
+        if (opts.format === "json") console.log(JSON.stringify(record, null, 2));
+        else process.stdout.write(formatAction(record));
         if (record.status !== "completed") process.exitCode = 1;
       }),
     );

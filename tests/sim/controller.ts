@@ -143,7 +143,10 @@ export class Sim {
     const alive = (app: string) => this.app(app).units.filter((u) => this.model.units[u]?.life === "alive");
     for (const end of rel.ends) {
       const remote = remoteAppOf(rel, end.app);
-      for (const u of alive(end.app)) this.queue(u, hook(`${end.endpoint}-relation-created`, relationEnv(rel, end.app, null, remote)));
+      for (const u of alive(end.app)) {
+        this.enterRelation(rel, u);
+        this.queue(u, hook(`${end.endpoint}-relation-created`, relationEnv(rel, end.app, null, remote)));
+      }
     }
     for (const end of rel.ends) {
       for (const u of alive(end.app)) for (const v of alive(remoteAppOf(rel, end.app))) this.queueJoin(rel, u, v);
@@ -344,7 +347,10 @@ export class Sim {
   private queueUnitStartup(unit: UnitState, app: AppState): void {
     this.queue(unit.name, hook("install"));
     const relations = this.model.relations.filter((r) => !r.dying && r.ends.some((e) => e.app === app.name));
-    for (const rel of relations) this.queue(unit.name, hook(`${endpointOf(rel, app.name)}-relation-created`, relationEnv(rel, app.name, null, remoteAppOf(rel, app.name))));
+    for (const rel of relations) {
+      this.enterRelation(rel, unit.name);
+      this.queue(unit.name, hook(`${endpointOf(rel, app.name)}-relation-created`, relationEnv(rel, app.name, null, remoteAppOf(rel, app.name))));
+    }
     if (!app.leader) {
       app.leader = unit.name;
       this.queue(unit.name, hook("leader-elected"));
@@ -361,6 +367,12 @@ export class Sim {
         this.queueJoin(rel, other, unit.name);
       }
     }
+  }
+
+  /** Juju fills a unit's own bag with its addresses when it enters a relation (juju-runtime.md §3). */
+  private enterRelation(rel: RelationState, unitName: string): void {
+    const address = this.unit(unitName).address;
+    rel.unitData[unitName] = { ...rel.unitData[unitName], "egress-subnets": `${address}/32`, "ingress-address": address, "private-address": address };
   }
 
   /** `observer` sees `remote` join: relation-joined then relation-changed. */

@@ -47,7 +47,10 @@ describe("event order", () => {
     // The consumer wrote its greeting in relation-changed: the provider sees that as another change.
     expect(provider.filter((n) => n === "out-relation-changed").length).toBeGreaterThanOrEqual(2);
     const rel = sim.model.relations.find((r) => r.interface === "probe")!;
-    expect(rel.unitData["consumer/0"]).toEqual({ greeting: "hello" });
+    const address = sim.unit("consumer/0").address;
+    expect(address).toMatch(/^127\.0\.0\.\d+$/);
+    expect(address).not.toBe(sim.unit("provider/0").address);
+    expect(rel.unitData["consumer/0"]).toEqual({ greeting: "hello", "ingress-address": address, "private-address": address, "egress-subnets": `${address}/32` });
   });
 
   it("departs, breaks, stops and removes a unit, and elects a new leader", async () => {
@@ -108,6 +111,18 @@ describe("refusals", () => {
     const allowed = await sim.runAction("provider/0", "set-app-data");
     expect(allowed.status).toBe("completed");
     expect(sim.model.relations.find((r) => r.interface === "probe")!.appData.provider).toEqual({ "app-key": "set" });
+  });
+
+  it("refuses a relation the unit is not in", async () => {
+    await sim.deploy(TEST_CHARM, { app: "provider" });
+    await sim.deploy(TEST_CHARM, { app: "consumer" });
+    await sim.deploy(TEST_CHARM, { app: "other" });
+    const rel = await sim.integrate("provider:out", "consumer:in");
+    const inside = await sim.runAction("consumer/0", "relation-get", { relation: `in:${rel.id}`, unit: "provider/0" });
+    expect(inside.results.data).toContain("greeting: hello");
+    const outside = await sim.runAction("other/0", "relation-get", { relation: `in:${rel.id}`, unit: "provider/0" });
+    expect(outside.status).toBe("failed");
+    expect(String(outside.results.stderr)).toContain(`ERROR invalid value "in:${rel.id}" for flag -r: relation not found`);
   });
 
   it("refuses secret keys Juju refuses", async () => {
