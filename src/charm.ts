@@ -54,7 +54,7 @@ export async function handleEvent(hook: Hook): Promise<HookOutcome> {
   if (hook.event.type === "action") await runAction(hook, hook.event.name, vault);
 
   if (vault) {
-    const state = await reconcileVaultState(hook, vault);
+    const state = await reconcileVaultState(hook, vault, workload.restarted);
     verdicts.push(...state.verdicts);
     if (state.health && state.health.initialized && !state.health.sealed) {
       const access = await authorise(hook, vault);

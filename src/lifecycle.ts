@@ -60,14 +60,27 @@ async function waitForLeadership(vault: VaultClient): Promise<VaultHealth> {
   }
 }
 
-export async function reconcileVaultState(hook: Hook, vault: VaultClient): Promise<VaultState> {
-  let state: VaultHealth;
-  try {
-    state = await health(vault);
-  } catch (error) {
-    if (error instanceof VaultUnreachableError) return { verdicts: [waiting("Waiting for Vault to answer")], health: null };
-    throw error;
+const STARTUP_WAIT_MS = 30_000;
+
+/** Health, waiting up to STARTUP_WAIT_MS for a Vault this hook just (re)started to open its port. */
+async function healthAfterStart(vault: VaultClient, justStarted: boolean): Promise<VaultHealth | null> {
+  const deadline = Date.now() + (justStarted ? STARTUP_WAIT_MS : 0);
+  for (;;) {
+    try {
+      return await health(vault);
+    } catch (error) {
+      if (!(error instanceof VaultUnreachableError)) throw error;
+      if (Date.now() > deadline) return null;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
+}
+
+export async function reconcileVaultState(hook: Hook, vault: VaultClient, justStarted = false): Promise<VaultState> {
+  let state: VaultHealth;
+  const first = await healthAfterStart(vault, justStarted);
+  if (!first) return { verdicts: [waiting("Waiting for Vault to answer")], health: null };
+  state = first;
   if (!state.initialized) {
     const next = hook.isLeader ? "run the initialize action" : "run the initialize action on the leader";
     return { verdicts: [blocked(`Vault is not initialised: ${next}`)], health: state };

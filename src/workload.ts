@@ -70,20 +70,40 @@ async function ensureServerCertificate(ca: KeyedCertificate, address: string, ho
   return true;
 }
 
+/**
+ * `vault version` costs a Go binary's start-up (~150 ms) on every hook; its answer only changes
+ * with the snap's revision, so it is kept beside the config, keyed by that revision.
+ */
+function cachedVaultBuild(snap: service.InstalledSnap): service.VaultBuild | null {
+  const file = join(vaultPaths().common, "charm-vault-build.json");
+  const key = `${snap.channel} ${snap.revision} ${snap.version}`;
+  try {
+    const cached = JSON.parse(readFileOrNull(file) ?? "null") as { key?: string; build?: service.VaultBuild } | null;
+    if (cached?.key === key && cached.build) return cached.build;
+  } catch {
+    /* unreadable cache: ask the binary */
+  }
+  const build = service.vaultBuild();
+  if (build) writeFileIfChanged(file, JSON.stringify({ key, build }), 0o644);
+  return build;
+}
+
 export async function reconcileWorkload(hook: Hook, etcd: EtcdStorage | null = null): Promise<WorkloadResult> {
   const result: WorkloadResult = { verdicts: [], endpoint: null, restarted: false };
   if (hook.config.vaultUrl) return result; // external-Vault mode runs no local Vault
 
-  const channel = service.installedVaultChannel();
-  if (channel === null) {
+  let snap = service.installedVaultSnap();
+  if (snap === null) {
     hook.log.info(`installing the vault snap from ${hook.config.channel}`);
     service.installVault(hook.config.channel);
-  } else if (channel !== hook.config.channel) {
-    hook.log.info(`moving the vault snap from ${channel} to ${hook.config.channel}`);
+    snap = service.installedVaultSnap();
+  } else if (snap.channel !== hook.config.channel) {
+    hook.log.info(`moving the vault snap from ${snap.channel} to ${hook.config.channel}`);
     service.refreshVault(hook.config.channel);
+    snap = service.installedVaultSnap();
   }
 
-  const build = service.installedVaultBuild();
+  const build = snap && cachedVaultBuild(snap);
   if (!build) {
     result.verdicts.push(blocked("The vault snap is installed but `vault version` does not answer"));
     return result;

@@ -1,8 +1,8 @@
 // The typed client over node-vault. Every call goes through `request`, which maps failures to
 // typed errors; callers get validated plain objects, never node-vault's `any`.
-import http from "node:http";
 import nodeVault from "node-vault";
 import { classifyVaultFailure, VaultUnreachableError } from "./errors.js";
+import { requestPromise } from "./transport.js";
 
 export interface VaultClientOptions {
   url: string;
@@ -36,18 +36,17 @@ export class VaultClient {
 
   constructor(private readonly options: VaultClientOptions) {
     this.url = options.url.replace(/\/$/, "");
-    const agentOptions = options.localAddress ? { localAddress: options.localAddress } : {};
     this.transport = {
       ...(options.caPem ? { ca: options.caPem } : {}),
-      agentOptions,
-      httpAgent: new http.Agent(agentOptions),
+      ...(options.localAddress ? { agentOptions: { localAddress: options.localAddress } } : {}),
       timeout: options.timeoutMs ?? 10_000,
     };
     this.vault = nodeVault({
       endpoint: this.url,
       ...(options.token ? { token: options.token } : {}),
       debug: silent,
-      requestOptions: this.transport,
+      // Our own small HTTPS transport instead of axios (see transport.ts).
+      "request-promise": requestPromise,
     } as Parameters<typeof nodeVault>[0]);
   }
 

@@ -19,13 +19,19 @@ function mustRun(command: string, args: string[]): string {
   return result.stdout;
 }
 
-/** The channel the snap tracks, or null when it is not installed. */
-export function installedVaultChannel(): string | null {
+export interface InstalledSnap {
+  version: string;
+  revision: string;
+  channel: string;
+}
+
+/** The installed vault snap, or null when it is not installed. */
+export function installedVaultSnap(): InstalledSnap | null {
   const result = run("snap", ["list", VAULT_SNAP]);
   if (!result.ok) return null;
   // `snap list vault`: header line, then "vault  1.19.0  123  1.19/stable  canonical  -".
   const fields = result.stdout.trim().split("\n")[1]?.trim().split(/\s+/) ?? [];
-  return fields[3] ?? "";
+  return { version: fields[1] ?? "", revision: fields[2] ?? "", channel: fields[3] ?? "" };
 }
 
 export type VaultImplementation = "vault" | "openbao";
@@ -39,7 +45,7 @@ export interface VaultBuild {
  * What the installed `vault` command is. The snap ships HashiCorp Vault; the simulator may map it
  * to OpenBao, which has no `file` or `etcd` storage, so the config differs (see hcl.ts).
  */
-export function installedVaultBuild(): VaultBuild | null {
+export function vaultBuild(): VaultBuild | null {
   const result = run(VAULT_SNAP, ["version"]);
   // "Vault v1.21.4 (<commit>), built ..." or "OpenBao v2.7.2 (<commit>), committed ..."
   const match = /^(Vault|OpenBao) v(\S+)/.exec(result.stdout.trim());

@@ -67,7 +67,10 @@ export interface LeaderInfo {
 
 export async function leader(vault: VaultClient): Promise<LeaderInfo> {
   const r = await vault.request("GET", "sys/leader");
-  return { haEnabled: bool(r.ha_enabled, "leader.ha_enabled"), isSelf: bool(r.is_self, "leader.is_self"), leaderAddress: str(r.leader_address, "leader.leader_address") };
+  // During an election OpenBao answers with no leader_address (and is_self absent): no leader yet.
+  const leaderAddress = r.leader_address === undefined || r.leader_address === null ? "" : str(r.leader_address, "leader.leader_address");
+  const isSelf = r.is_self === undefined || r.is_self === null ? false : bool(r.is_self, "leader.is_self");
+  return { haEnabled: bool(r.ha_enabled, "leader.ha_enabled"), isSelf, leaderAddress };
 }
 
 export interface MountInfo {

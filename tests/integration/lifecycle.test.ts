@@ -19,6 +19,12 @@ function filesUnder(dir: string): string[] {
   });
 }
 
+/** The unit's status, after checking its last hook did not fail (a failed hook leaves the old status). */
+function healthyStatus(sim: Sim, unit: string) {
+  expect(sim.unit(unit).errorHook, `${unit} is in error`).toBeNull();
+  return sim.unit(unit).status;
+}
+
 function serviceEvents(sim: Sim, unit: string): string[] {
   const file = join(sim.unit(unit).dataDir, "service-events.log");
   return existsSync(file) ? readFileSync(file, "utf8").trim().split("\n") : [];
@@ -38,7 +44,7 @@ for (const impl of implementations()) {
 
     it("installs and starts Vault with TLS on the unit's address, then asks to be initialised", () => {
       const unit = sim.unit("vault/0");
-      expect(unit.status).toMatchObject({ status: "blocked", message: "Vault is not initialised: run the initialize action" });
+      expect(healthyStatus(sim, "vault/0")).toMatchObject({ status: "blocked", message: "Vault is not initialised: run the initialize action" });
       expect(unit.openedPorts).toEqual(["8200/tcp"]);
       const common = join(unit.dataDir, "var/snap/vault/common");
       const hcl = readFileSync(join(common, "vault.hcl"), "utf8");
@@ -54,7 +60,7 @@ for (const impl of implementations()) {
     it("refuses bad initialize parameters with a clear failure and changes nothing", async () => {
       const bad = await sim.runAction("vault/0", "initialize", { "key-shares": 2, "key-threshold": 3 });
       expect(bad).toMatchObject({ status: "failed", message: "key-threshold cannot exceed key-shares" });
-      expect(sim.unit("vault/0").status.message).toBe("Vault is not initialised: run the initialize action");
+      expect(healthyStatus(sim, "vault/0").message).toBe("Vault is not initialised: run the initialize action");
     });
 
     it("initialises once, returning the shares and root token only in the action's results", async () => {
@@ -63,7 +69,7 @@ for (const impl of implementations()) {
       shares = String(init.results["unseal-keys"]).split(",");
       rootToken = String(init.results["root-token"]);
       expect(shares).toHaveLength(3);
-      expect(sim.unit("vault/0").status.message).toBe("Vault is sealed: run unseal or set unseal-keys");
+      expect(healthyStatus(sim, "vault/0").message).toBe("Vault is sealed: run unseal or set unseal-keys");
       const again = await sim.runAction("vault/0", "initialize", { "key-shares": 3, "key-threshold": 2 });
       expect(again).toMatchObject({ status: "failed", message: "Vault is already initialised" });
     });
@@ -71,11 +77,11 @@ for (const impl of implementations()) {
     it("explains an unseal-keys secret it cannot use, without failing the hook", async () => {
       const unreadable = sim.addSecret("not-granted", { keys: shares.slice(0, 2).join(",") });
       await sim.setConfig("vault", { "unseal-keys": unreadable });
-      expect(sim.unit("vault/0").status.message).toMatch(/^Vault is sealed: cannot read unseal-keys secret \(run juju grant-secret/);
+      expect(healthyStatus(sim, "vault/0").message).toMatch(/^Vault is sealed: cannot read unseal-keys secret \(run juju grant-secret/);
       const garbage = sim.addSecret("garbage", { keys: "not a key; rm -rf /" });
       sim.grantSecret("garbage", "vault");
       await sim.setConfig("vault", { "unseal-keys": garbage });
-      expect(sim.unit("vault/0").status.message).toBe("Vault is sealed: the unseal-keys secret holds a value that is not an unseal key share");
+      expect(healthyStatus(sim, "vault/0").message).toBe("Vault is sealed: the unseal-keys secret holds a value that is not an unseal key share");
       expect(sim.unit("vault/0").errorHook).toBeNull();
     });
 
@@ -83,10 +89,10 @@ for (const impl of implementations()) {
       const uri = sim.addSecret("vault-unseal", { keys: shares[0]! });
       sim.grantSecret("vault-unseal", "vault");
       await sim.setConfig("vault", { "unseal-keys": uri });
-      expect(sim.unit("vault/0").status.message).toBe("Vault is sealed: the unseal-keys shares did not unseal it (1/2)");
+      expect(healthyStatus(sim, "vault/0").message).toBe("Vault is sealed: the unseal-keys shares did not unseal it (1/2)");
       await sim.updateSecret("vault-unseal", { keys: shares.slice(1).join("\n") });
       expect(sim.runs.at(-1)!.name).toBe("secret-changed");
-      expect(sim.unit("vault/0").status).toMatchObject({ status: "blocked", message: "Charm not authorised: run authorize-charm" });
+      expect(healthyStatus(sim, "vault/0")).toMatchObject({ status: "blocked", message: "Charm not authorised: run authorize-charm" });
     });
 
     it("authorises itself with the operator's token and keeps only its own AppRole", async () => {
@@ -94,7 +100,7 @@ for (const impl of implementations()) {
       sim.grantSecret("vault-token", "vault");
       const authorise = await sim.runAction("vault/0", "authorize-charm", { "secret-id": tokenUri });
       expect(authorise.status, authorise.message).toBe("completed");
-      expect(sim.unit("vault/0").status).toMatchObject({ status: "active", message: "Unsealed (active)" });
+      expect(healthyStatus(sim, "vault/0")).toMatchObject({ status: "active", message: "Unsealed (active)" });
       const approle = Object.values(sim.model.secrets).find((s) => s.label === "vault-approle-charm")!;
       const content = Object.fromEntries(Object.entries(approle.revisions.at(-1)!.content).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
       expect(Object.keys(content).sort()).toEqual(["role-id", "secret-id"]);
@@ -108,13 +114,13 @@ for (const impl of implementations()) {
       expect(serviceEvents(sim, "vault/0").length).toBe(before);
       await sim.setConfig("vault", { "log-level": "debug" });
       expect(serviceEvents(sim, "vault/0").slice(before)).toEqual(["stop", "start", "restart"]);
-      expect(sim.unit("vault/0").status.message).toBe("Unsealed (active)");
+      expect(healthyStatus(sim, "vault/0").message).toBe("Unsealed (active)");
     });
 
     it("unseals itself after Vault restarts behind its back, with no operator step", async () => {
       await sim.crashWorkload("vault/0");
       await sim.runHook("vault/0", "update-status");
-      expect(sim.unit("vault/0").status).toMatchObject({ status: "active", message: "Unsealed (active)" });
+      expect(healthyStatus(sim, "vault/0")).toMatchObject({ status: "active", message: "Unsealed (active)" });
     });
 
     it("reports Vault's state through vault-status", async () => {

@@ -32,6 +32,8 @@ const appOf = (unit: string) => unit.slice(0, unit.lastIndexOf("/"));
 
 export class Sim {
   readonly runs: HookRun[] = [];
+  /** Command prefix for every dispatch (the benchmark measures peak RSS with /usr/bin/time). */
+  hookWrapper: string[] = [];
   private constructor(
     readonly paths: ModelPaths,
     readonly model: ModelState,
@@ -310,7 +312,7 @@ export class Sim {
     if (event.kind === "action") this.model.actions[event.id]!.status = "running";
     const relations = snapshotRelations(this.model);
     const revisions = latestRevisions(this.model);
-    const run = await runEvent(this.model, this.paths, this.server, unitName, event);
+    const run = await runEvent(this.model, this.paths, this.server, unitName, event, this.hookWrapper);
     this.runs.push(run);
     this.options.onHook?.(run);
     if (run.exitCode !== 0) return event.kind === "hook";

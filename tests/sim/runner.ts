@@ -74,7 +74,18 @@ function hookEnv(model: ModelState, paths: ModelPaths, info: HookContextInfo, ev
   };
 }
 
-export async function runEvent(model: ModelState, paths: ModelPaths, server: HookServer, unitName: string, event: Exclude<HookEvent, { kind: "internal" }>): Promise<HookRun> {
+/**
+ * `wrapper` prefixes the dispatch command (e.g. /usr/bin/time for the benchmark's peak RSS); the
+ * hook still runs as its own process with the same environment.
+ */
+export async function runEvent(
+  model: ModelState,
+  paths: ModelPaths,
+  server: HookServer,
+  unitName: string,
+  event: Exclude<HookEvent, { kind: "internal" }>,
+  wrapper: string[] = [],
+): Promise<HookRun> {
   const info = hookInfo(model, unitName, event);
   const unit = model.units[unitName]!;
   const logFile = join(paths.logs, `${unitName.replace("/", "-")}.log`);
@@ -87,7 +98,8 @@ export async function runEvent(model: ModelState, paths: ModelPaths, server: Hoo
   let stdout = "";
   let stderr = "";
   const exitCode = await new Promise<number>((resolve) => {
-    const child = spawn(join(unit.charmDir, "dispatch"), [], { cwd: unit.charmDir, env: hookEnv(model, paths, info, event), stdio: ["ignore", "pipe", "pipe"] });
+    const command = [...wrapper, join(unit.charmDir, "dispatch")];
+    const child = spawn(command[0]!, command.slice(1), { cwd: unit.charmDir, env: hookEnv(model, paths, info, event), stdio: ["ignore", "pipe", "pipe"] });
     const timer = setTimeout(() => child.kill("SIGKILL"), HOOK_TIMEOUT_MS);
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
