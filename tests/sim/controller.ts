@@ -99,7 +99,7 @@ export class Sim {
       const unit: UnitState = {
         name,
         app: appName,
-        address: `127.0.0.${this.model.nextAddressOctet++}`,
+        address: `${this.model.addressPrefix}${this.nextOctet()}`,
         charmDir,
         dataDir: join(dir, "root"),
         life: "alive",
@@ -400,6 +400,11 @@ export class Sim {
 
   private queue(unit: string, event: HookEvent): void {
     this.model.queue.push({ unit, event });
+  }
+
+  private nextOctet(): number {
+    if (this.model.nextAddressOctet > 254) throw new SimError("this model has used all 253 unit addresses of its /24");
+    return this.model.nextAddressOctet++;
   }
 
   // ---- lookups and validation ---------------------------------------------------------

@@ -1,6 +1,6 @@
 // The model directory: model.json (the controller's state), charms, per-unit charm copies and
 // machine roots, logs, hook tools and shims.
-import { randomUUID } from "node:crypto";
+import { randomInt, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ModelState } from "./types.js";
@@ -43,6 +43,7 @@ export function newModel(name: string): ModelState {
     queue: [],
     actions: {},
     nextActionId: 1,
+    addressPrefix: `127.${randomInt(1, 255)}.${randomInt(0, 256)}.`,
     nextAddressOctet: 2,
   };
 }

@@ -62,7 +62,7 @@ export type UnitLife = "alive" | "dying" | "dead";
 export interface UnitState {
   name: string; // "<app>/<n>"
   app: string;
-  /** Loopback address of its own, 127.0.0.N: network-get, unit-get, ingress-address, egress-subnets. */
+  /** Loopback address of its own, <addressPrefix>N: network-get, unit-get, ingress-address, egress-subnets. */
   address: string;
   /** Private copy of the charm dir (JUJU_CHARM_DIR), like a real unit's. */
   charmDir: string;
@@ -184,7 +184,12 @@ export interface ModelState {
   queue: QueuedEvent[];
   actions: Record<string, ActionRecord>;
   nextActionId: number;
-  /** Last octet handed out for unit addresses (127.0.0.N). */
+  /**
+   * "127.X.Y.": each model gets its own /24 of loopback, so two models (tests run in parallel)
+   * never bind the same address; units get <prefix>2, <prefix>3, ...
+   */
+  addressPrefix: string;
+  /** Last octet handed out for unit addresses. */
   nextAddressOctet: number;
 }
 

@@ -48,7 +48,7 @@ describe("event order", () => {
     expect(provider.filter((n) => n === "out-relation-changed").length).toBeGreaterThanOrEqual(2);
     const rel = sim.model.relations.find((r) => r.interface === "probe")!;
     const address = sim.unit("consumer/0").address;
-    expect(address).toMatch(/^127\.0\.0\.\d+$/);
+    expect(address).toMatch(/^127\.\d+\.\d+\.\d+$/);
     expect(address).not.toBe(sim.unit("provider/0").address);
     expect(rel.unitData["consumer/0"]).toEqual({ greeting: "hello", "ingress-address": address, "private-address": address, "egress-subnets": `${address}/32` });
   });
