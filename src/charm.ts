@@ -1,7 +1,7 @@
 // The charm, for every event: converge the local workload (so Vault runs), do the event's own job
 // (an action), reconcile Vault's state and the charm's access, then report one status (DESIGN.md §2).
 import { ActionError, loadAction, type ActionContext } from "./actions/index.js";
-import { authorise } from "./authorization.js";
+import { authorise, type Authorisation } from "./authorization.js";
 import type { Hook } from "./hook.js";
 import { actionFail, actionGet, actionSet, describeEvent, setAppStatus, setUnitStatus, type Logger } from "./juju/index.js";
 import { reconcileVaultState } from "./lifecycle.js";
@@ -20,7 +20,28 @@ function localVault(endpoint: VaultEndpoint | null): VaultClient | null {
   return endpoint ? new VaultClient({ url: endpoint.url, caPem: endpoint.caPem }) : null;
 }
 
-async function runAction(hook: Hook, name: string, vault: VaultClient | null): Promise<void> {
+/** The charm's AppRole session, made once per hook on first use and revoked at the end. */
+class CharmSession {
+  private session: Promise<Authorisation> | null = null;
+  constructor(
+    private readonly hook: Hook,
+    private readonly vault: VaultClient | null,
+  ) {}
+
+  get(): Promise<Authorisation> | null {
+    if (!this.vault) return null;
+    this.session ??= authorise(this.hook, this.vault);
+    return this.session;
+  }
+
+  async close(): Promise<void> {
+    const client = this.session ? (await this.session.catch(() => null))?.client : null;
+    // Tokens live 1h; this hook's is of no use to the next one, so it goes now.
+    if (client) await revokeSelf(client).catch((e: Error) => this.hook.log.warn(`could not revoke the hook's token: ${e.message}`));
+  }
+}
+
+async function runAction(hook: Hook, name: string, vault: VaultClient | null, session: CharmSession, endpoint: VaultEndpoint | null): Promise<void> {
   const handler = await loadAction(name);
   if (!handler) {
     actionFail(`action ${name} is not available in this version of the charm`);
@@ -33,6 +54,12 @@ async function runAction(hook: Hook, name: string, vault: VaultClient | null): P
       if (!vault) throw new ActionError("Vault is not running on this unit yet: see juju status");
       return vault;
     },
+    charmVault: async () => {
+      const access = await session.get();
+      if (!access?.client) throw new ActionError(access?.verdicts[0]?.message ?? "Vault is not running on this unit yet: see juju status");
+      return access.client;
+    },
+    endpoint,
   };
   try {
     actionSet(await handler(context));
@@ -51,17 +78,27 @@ export async function handleEvent(hook: Hook): Promise<HookOutcome> {
   const workload = await reconcileWorkload(hook);
   verdicts.push(...workload.verdicts);
   const vault = localVault(workload.endpoint);
-  if (hook.event.type === "action") await runAction(hook, hook.event.name, vault);
-
-  if (vault) {
-    const state = await reconcileVaultState(hook, vault, workload.restarted);
-    verdicts.push(...state.verdicts);
-    if (state.health && state.health.initialized && !state.health.sealed) {
-      const access = await authorise(hook, vault);
-      verdicts.push(...access.verdicts);
-      // Tokens live 1h; this hook's is of no use to the next one, so it goes now.
-      if (access.client) await revokeSelf(access.client).catch((e: Error) => hook.log.warn(`could not revoke the hook's token: ${e.message}`));
+  const session = new CharmSession(hook, vault);
+  try {
+    if (hook.event.type === "action") await runAction(hook, hook.event.name, vault, session, workload.endpoint);
+    if (vault && workload.endpoint) {
+      const state = await reconcileVaultState(hook, vault, workload.restarted);
+      verdicts.push(...state.verdicts);
+      if (state.health && state.health.initialized && !state.health.sealed) {
+        const access = (await session.get())!;
+        verdicts.push(...access.verdicts);
+        if (access.client && hook.isLeader) {
+          const { reconcileVaultKv, removeCredentialRevision } = await import("./relations/vault-kv/provider.js");
+          const { event, juju } = hook;
+          if (event.type === "secret" && event.kind === "remove" && juju.secretId && juju.secretRevision !== null) {
+            await removeCredentialRevision(hook, access.client, juju.secretId, juju.secretRevision);
+          }
+          verdicts.push(...(await reconcileVaultKv(hook, access.client, workload.endpoint)));
+        }
+      }
     }
+  } finally {
+    await session.close();
   }
   const unit = pickVerdict(verdicts, active("Ready"));
   return { unit, app: hook.isLeader ? unit : null };

@@ -2,6 +2,7 @@
 // for code they never execute.
 import type { Hook } from "../hook.js";
 import type { VaultClient } from "../vault/client.js";
+import type { VaultEndpoint } from "../workload.js";
 
 /** A failure the operator should see as the action's message (bad params, wrong unit, ...). */
 export class ActionError extends Error {}
@@ -11,6 +12,10 @@ export interface ActionContext {
   params: Record<string, unknown>;
   /** A client for this unit's Vault (no token); throws ActionError when Vault is not running here. */
   vault(): VaultClient;
+  /** The charm's own Vault session (its AppRole); throws ActionError when it is not authorised. */
+  charmVault(): Promise<VaultClient>;
+  /** Where this unit's Vault answers, once it runs. */
+  endpoint: VaultEndpoint | null;
 }
 
 /** Returns the action's results; throw ActionError to fail it with a message. */
@@ -24,6 +29,8 @@ const ACTIONS: Record<string, () => Promise<ActionModule>> = {
   unseal: () => import("./unseal.js"),
   "authorize-charm": () => import("./authorize-charm.js"),
   "vault-status": () => import("./vault-status.js"),
+  "refresh-secrets": () => import("./refresh-secrets.js"),
+  "generate-secret-id": () => import("./generate-secret-id.js"),
 };
 
 export async function loadAction(name: string): Promise<ActionHandler | null> {
@@ -39,6 +46,13 @@ export function requireLeader(hook: Hook, action: string): void {
 export function stringParam(params: Record<string, unknown>, name: string): string {
   const value = params[name];
   if (typeof value !== "string" || value.trim() === "") throw new ActionError(`parameter ${name} is required`);
+  return value.trim();
+}
+
+export function optionalString(params: Record<string, unknown>, name: string): string | undefined {
+  const value = params[name];
+  if (value === undefined || value === "") return undefined;
+  if (typeof value !== "string") throw new ActionError(`parameter ${name} must be a string`);
   return value.trim();
 }
 

@@ -1,6 +1,6 @@
 // Vault's system backend: health, init, unseal, leader, mounts, policies, auth methods, tokens.
 import type { JsonObject, VaultClient } from "./client.js";
-import { VaultNotFoundError } from "./errors.js";
+import { VaultNotFoundError, VaultRequestError } from "./errors.js";
 import { bool, data, num, obj, str, strings } from "./response.js";
 
 export interface VaultHealth {
@@ -144,4 +144,15 @@ export async function revokeSelf(vault: VaultClient): Promise<void> {
 /** Unwraps a response-wrapping token (single use) and returns the wrapped `data`. */
 export async function unwrap(vault: VaultClient, wrappingToken: string): Promise<Record<string, unknown>> {
   return data(await vault.request("POST", "sys/wrapping/unwrap", { token: wrappingToken }), "unwrap");
+}
+
+/** Whether a wrapping token can still be unwrapped (not used, not expired). */
+export async function wrappingTokenAlive(vault: VaultClient, wrappingToken: string): Promise<boolean> {
+  try {
+    await vault.request("POST", "sys/wrapping/lookup", { body: { token: wrappingToken } });
+    return true;
+  } catch (error) {
+    if (error instanceof VaultRequestError && error.status === 400) return false;
+    throw error;
+  }
 }

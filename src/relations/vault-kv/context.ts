@@ -1,0 +1,29 @@
+// What serving one vault-kv relation needs: the charm's Vault session, the mounts already there,
+// the ledger being updated, where Vault answers, and the verdicts to report.
+import type { Hook } from "../../hook.js";
+import type { Verdict } from "../../status.js";
+import type { VaultClient } from "../../vault/client.js";
+import type { MountInfo } from "../../vault/sys.js";
+import type { VaultEndpoint } from "../../workload.js";
+import type { Ledger } from "./ledger.js";
+
+export interface ServeContext {
+  hook: Hook;
+  vault: VaultClient;
+  mounts: Record<string, MountInfo>;
+  ledger: Ledger;
+  endpoint: VaultEndpoint;
+  verdicts: Verdict[];
+  /** Ledger keys whose credentials must be reissued this hook (refresh-secrets). */
+  refresh: Set<string>;
+}
+
+/** Only the keys whose value differs from the bag's current content (Juju deletes on ""). */
+export function changedKeys(current: Record<string, string>, desired: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(desired).filter(([key, value]) => (current[key] ?? "") !== value));
+}
+
+/** CIDRs credentials are bound to: the unit's addresses, or none when bind-cidr is off. */
+export function bindCidrs(hook: Hook, cidrs: string[]): string[] {
+  return hook.config.bindCidr ? [...new Set(cidrs)].sort() : [];
+}

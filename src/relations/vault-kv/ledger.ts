@@ -1,0 +1,61 @@
+// What the charm created in Vault for each vault-kv consumer unit, kept in the peer relation's app
+// databag so any future leader can find it. It is how departed units and broken relations are
+// cleaned up even when their hooks were missed: whatever is recorded but no longer wanted goes.
+import { relationGet, relationIds, relationSet } from "../../juju/index.js";
+import type { Dialect } from "./requests.js";
+
+const PEER_ENDPOINT = "vault-peers";
+const LEDGER_KEY = "vault-kv-consumers";
+
+export interface ConsumerRecord {
+  dialect: Dialect;
+  relationId: number;
+  /** Juju unit name of the consumer. */
+  unit: string;
+  /** AppRole and policy (same name). */
+  role: string;
+  mount: string;
+  /** Hash of everything the credential depends on; a change issues a new one. */
+  inputs: string;
+  /** Incremented with each credential issued; secret-ids carry it in their metadata. */
+  generation: number;
+  /** Legacy: the requirer's own unit_name, which prefixes its keys in the databag. */
+  credentialKey?: string;
+  /** v0: the Juju secret holding the credentials, and each revision's secret-id accessor. */
+  secretId?: string;
+  /** v0: the secret's revision holding the current credential, and that credential's accessor. */
+  revision?: number;
+  accessor?: string;
+  /** v0: earlier revision -> its secret-id accessor, revoked when Juju says nobody tracks it. */
+  retired?: Record<string, string>;
+}
+
+export type Ledger = Record<string, ConsumerRecord>;
+
+export const ledgerKey = (relationId: number, unit: string) => `${relationId}:${unit}`;
+
+function peerRelation(): number | null {
+  return relationIds(PEER_ENDPOINT)[0] ?? null;
+}
+
+export function readLedger(app: string): Ledger {
+  const peer = peerRelation();
+  if (peer === null) return {};
+  const raw = relationGet(peer, app, { app: true })[LEDGER_KEY];
+  if (!raw) return {};
+  try {
+    const parsed = JSON.parse(raw) as unknown;
+    return parsed && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Ledger) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Writes the ledger when it differs from what was read (leader only). */
+export function writeLedger(before: Ledger, after: Ledger): void {
+  const next = JSON.stringify(after);
+  if (next === JSON.stringify(before)) return;
+  const peer = peerRelation();
+  if (peer === null) throw new Error("the vault-peers relation is missing: cannot record vault-kv consumers");
+  relationSet(peer, { [LEDGER_KEY]: Object.keys(after).length ? next : "" }, { app: true });
+}

@@ -1,0 +1,92 @@
+// The legacy vault-kv dialect (endpoint `secrets`): per requirer unit a KV v1 backend, a policy, an
+// AppRole bound to the unit's addresses and a response-wrapped secret-id, all published JSON-encoded
+// in the leader's unit databag (DESIGN.md §3).
+import { generateWrappedSecretId } from "../../vault/approle.js";
+import { wrappingTokenAlive } from "../../vault/sys.js";
+import { relationGet, relationSet } from "../../juju/index.js";
+import { blocked } from "../../status.js";
+import { bindCidrs, changedKeys, type ServeContext } from "./context.js";
+import { inputsHash, liveSecretIds, secretIdMetadata } from "./credentials.js";
+import { ledgerKey } from "./ledger.js";
+import { legacyMountName, legacyRoleName } from "./naming.js";
+import { isolatedBackendPolicy, sharedBackendPolicy } from "./policies.js";
+import { isCidr, jsonOrRaw, parseLegacyRequest } from "./requests.js";
+import { CONSUMER_APPROLE_MOUNT, ensureKvMount, ensurePolicy, ensureRole } from "./vault-objects.js";
+
+const json = (value: string) => JSON.stringify(value);
+
+/** The unit's egress subnets, as Juju put them in its bag. */
+function egressSubnets(bag: Record<string, string>): string[] {
+  return (bag["egress-subnets"] ?? "").split(",").map((s) => s.trim()).filter(isCidr);
+}
+
+/** Serves every unit of one legacy relation; returns the ledger keys still wanted. */
+export async function serveLegacy(ctx: ServeContext, relationId: number, units: string[]): Promise<Set<string>> {
+  const { hook, vault } = ctx;
+  const own = relationGet(relationId, hook.juju.unitName);
+  const desired: Record<string, string> = {
+    vault_url: json(ctx.endpoint.url),
+    vault_ca: json(Buffer.from(ctx.endpoint.caPem).toString("base64")),
+  };
+  const wanted = new Set<string>();
+  for (const unit of units) {
+    const key = ledgerKey(relationId, unit);
+    const bag = relationGet(relationId, unit);
+    const parsed = parseLegacyRequest(unit, bag);
+    if (parsed.kind === "incomplete") {
+      if (ctx.ledger[key]) wanted.add(key);
+      continue;
+    }
+    if (parsed.kind === "invalid") {
+      hook.log.warn(`vault-kv (secrets:${relationId}) refused: ${parsed.reason}`);
+      ctx.verdicts.push(blocked(`vault-kv request refused: ${parsed.reason}`));
+      continue;
+    }
+    const request = parsed.request;
+    const prefix = hook.config.kvMountPrefix;
+    const mount = legacyMountName(request.backend, prefix);
+    const role = legacyRoleName(request.unitName, prefix);
+    const cidrs = bindCidrs(hook, [`${request.accessAddress}/32`, ...egressSubnets(bag)]);
+    await ensureKvMount(vault, ctx.mounts, mount, 1, unit);
+    await ensurePolicy(vault, role, request.isolated ? isolatedBackendPolicy(mount, request.hostname) : sharedBackendPolicy(mount));
+    const roleId = await ensureRole(vault, role, { tokenPolicies: [role], tokenTtl: hook.config.tokenTtl, tokenMaxTtl: hook.config.tokenTtl, tokenBoundCidrs: cidrs, secretIdBoundCidrs: cidrs });
+
+    const inputs = inputsHash({ mount, isolated: request.isolated, hostname: request.hostname, cidrs, ttl: hook.config.tokenTtl });
+    const record = ctx.ledger[key];
+    const tokenKey = `${request.unitName}_token`;
+    const published = own[tokenKey] ? jsonOrRaw(own[tokenKey]) : null;
+    let generation = record?.generation ?? 0;
+    let reissue = !record || record.inputs !== inputs || record.role !== role || ctx.refresh.has(key) || typeof published !== "string";
+    if (!reissue) {
+      // A consumer that never unwrapped before the wrap TTL ran out would be stuck: issue again.
+      const current = (await liveSecretIds(vault, role)).some((s) => s.generation === generation);
+      reissue = !current && !(await wrappingTokenAlive(vault, published as string));
+    }
+    desired[`${request.unitName}_role_id`] = json(roleId);
+    if (reissue) {
+      generation += 1;
+      const wrapped = await generateWrappedSecretId(vault, CONSUMER_APPROLE_MOUNT, role, hook.config.wrapTtl, {
+        cidrs,
+        tokenBoundCidrs: cidrs,
+        metadata: secretIdMetadata(unit, generation),
+      });
+      hook.log.info(`vault-kv: issued credentials for ${unit} (generation ${generation})`);
+      desired[tokenKey] = json(wrapped.token);
+    } else {
+      desired[tokenKey] = own[tokenKey]!;
+    }
+    ctx.ledger[key] = { dialect: "legacy", relationId, unit, role, mount, inputs, generation, credentialKey: request.unitName };
+    wanted.add(key);
+  }
+  // Keys of units no longer served go (their Vault objects are removed by the provider's sweep).
+  for (const existing of Object.keys(own)) {
+    if (/_(role_id|token)$/.test(existing) && !(existing in desired)) {
+      const owner = existing.replace(/_(role_id|token)$/, "");
+      const stillServed = [...wanted].some((k) => ctx.ledger[k]?.credentialKey === owner);
+      if (!stillServed) desired[existing] = "";
+      else desired[existing] = own[existing]!;
+    }
+  }
+  relationSet(relationId, changedKeys(own, desired));
+  return wanted;
+}

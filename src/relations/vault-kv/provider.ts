@@ -1,0 +1,92 @@
+// The vault-kv provider, on the leader: serve every relation on both endpoints in the dialect its
+// requirer speaks, then sweep what the ledger holds for units and relations that are gone: their
+// AppRoles, policies and credential secrets (the data in their mounts is kept).
+import type { Hook } from "../../hook.js";
+import { relationGet, relationIds, relationRemoteApp, relationUnits, secretRemove, SecretNotFoundError } from "../../juju/index.js";
+import { blocked, type Verdict } from "../../status.js";
+import type { VaultClient } from "../../vault/client.js";
+import { listMounts } from "../../vault/sys.js";
+import type { VaultEndpoint } from "../../workload.js";
+import type { ServeContext } from "./context.js";
+import { destroySecretIds } from "./credentials.js";
+import { readLedger, writeLedger, type ConsumerRecord } from "./ledger.js";
+import { serveLegacy } from "./legacy.js";
+import { detectDialect } from "./requests.js";
+import { serveV0 } from "./v0.js";
+import { MountConflictError, removeConsumer } from "./vault-objects.js";
+import { UnsafeNameError } from "./naming.js";
+
+export const VAULT_KV_ENDPOINTS = ["secrets", "vault-kv"] as const;
+
+export interface ProviderOptions {
+  /** Which recorded consumers get new credentials this hook (refresh-secrets). */
+  refresh?: (record: ConsumerRecord | undefined, key: string) => boolean;
+}
+
+async function removeRecord(hook: Hook, vault: VaultClient, record: ConsumerRecord): Promise<void> {
+  await removeConsumer(vault, record.role);
+  if (record.secretId) {
+    try {
+      secretRemove(record.secretId);
+    } catch (error) {
+      if (!(error instanceof SecretNotFoundError)) throw error;
+    }
+  }
+  hook.log.info(`vault-kv: removed ${record.role} (${record.unit} left relation ${record.relationId}); data in ${record.mount} is kept`);
+}
+
+export async function reconcileVaultKv(hook: Hook, vault: VaultClient, endpoint: VaultEndpoint, options: ProviderOptions = {}): Promise<Verdict[]> {
+  if (!hook.isLeader) return [];
+  const before = readLedger(hook.juju.appName);
+  const ledger: Record<string, ConsumerRecord> = structuredClone(before);
+  const ctx: ServeContext = { hook, vault, mounts: await listMounts(vault), ledger, endpoint, verdicts: [], refresh: new Set(Object.keys(ledger).filter((k) => options.refresh?.(ledger[k], k))) };
+  const wanted = new Set<string>();
+  for (const name of VAULT_KV_ENDPOINTS) {
+    for (const relationId of relationIds(name)) {
+      const units = relationUnits(relationId);
+      const remoteApp = relationRemoteApp(relationId);
+      const appBag = remoteApp ? relationGet(relationId, remoteApp, { app: true }) : {};
+      const dialect = detectDialect(appBag, units.map((u) => relationGet(relationId, u)));
+      if (!dialect) continue;
+      try {
+        const kept = dialect === "legacy" ? await serveLegacy(ctx, relationId, units) : await serveV0(ctx, relationId, units);
+        for (const key of kept) wanted.add(key);
+      } catch (error) {
+        if (!(error instanceof MountConflictError || error instanceof UnsafeNameError)) throw error;
+        hook.log.warn(`vault-kv relation ${relationId}: ${error.message}`);
+        ctx.verdicts.push(blocked(`vault-kv request refused: ${error.message}`));
+        for (const [key, record] of Object.entries(ledger)) if (record.relationId === relationId) wanted.add(key);
+      }
+    }
+  }
+  for (const [key, record] of Object.entries(ledger)) {
+    if (wanted.has(key)) continue;
+    await removeRecord(hook, vault, record);
+    delete ledger[key];
+  }
+  writeLedger(before, ledger);
+  return ctx.verdicts;
+}
+
+
+/**
+ * secret-remove for a consumer's credentials secret: no observer tracks that revision any more, so
+ * the secret-ids issued before the current one are revoked (by accessor), then the revision goes.
+ */
+export async function removeCredentialRevision(hook: Hook, vault: VaultClient, secretUri: string, revision: number): Promise<boolean> {
+  const before = readLedger(hook.juju.appName);
+  const ledger = structuredClone(before);
+  const id = secretUri.slice(Math.max(secretUri.lastIndexOf("/"), secretUri.lastIndexOf(":")) + 1);
+  const record = Object.values(ledger).find((r) => r.secretId && r.secretId.endsWith(id));
+  if (!record) return false;
+  const accessor = record.retired?.[String(revision)];
+  if (accessor) {
+    await destroySecretIds(vault, record.role, [accessor]);
+    delete record.retired![String(revision)];
+    if (Object.keys(record.retired!).length === 0) delete record.retired;
+  }
+  hook.log.info(`vault-kv: revision ${revision} of ${record.unit}'s credentials is no longer tracked: ${accessor ? "secret-id revoked, " : ""}revision removed`);
+  writeLedger(before, ledger);
+  secretRemove(secretUri, revision);
+  return true;
+}

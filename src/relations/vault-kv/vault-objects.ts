@@ -1,0 +1,62 @@
+// Idempotent Vault writes for consumers: each reads first and writes only what differs, so a hook
+// with nothing to change makes no Vault writes (DESIGN.md, reconcile rules).
+import { deleteRole, readRole, readRoleId, writeRole, type AppRoleSettings } from "../../vault/approle.js";
+import type { VaultClient } from "../../vault/client.js";
+import { VaultNotFoundError } from "../../vault/errors.js";
+import { deletePolicy, enableKv, putPolicy, readPolicy, type MountInfo } from "../../vault/sys.js";
+
+export const CONSUMER_APPROLE_MOUNT = "approle";
+
+export class MountConflictError extends Error {}
+
+/** Enables a KV mount unless it exists; an existing mount of another kind or version is refused. */
+export async function ensureKvMount(vault: VaultClient, mounts: Record<string, MountInfo>, path: string, version: 1 | 2, owner: string): Promise<void> {
+  const existing = mounts[path];
+  if (!existing) {
+    await enableKv(vault, path, version, `vault-kv for ${owner} (managed by the vault charm)`);
+    mounts[path] = { type: "kv", version: String(version) };
+    return;
+  }
+  if (existing.type !== "kv" || existing.version !== String(version)) {
+    throw new MountConflictError(`mount ${path} exists as ${existing.type} v${existing.version}, not kv v${version}`);
+  }
+}
+
+export async function ensurePolicy(vault: VaultClient, name: string, hcl: string): Promise<boolean> {
+  if ((await readPolicy(vault, name))?.trim() === hcl.trim()) return false;
+  await putPolicy(vault, name, hcl);
+  return true;
+}
+
+const seconds = (ttl: string): number => {
+  const match = /^(\d+)([smhd]?)$/.exec(ttl);
+  if (!match) return Number.NaN;
+  return Number(match[1]) * ({ "": 1, s: 1, m: 60, h: 3600, d: 86400 } as Record<string, number>)[match[2]!]!;
+};
+
+const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
+
+/** Writes the role unless Vault already holds exactly these settings; returns its role-id. */
+export async function ensureRole(vault: VaultClient, name: string, settings: AppRoleSettings): Promise<string> {
+  const current = await readRole(vault, CONSUMER_APPROLE_MOUNT, name);
+  const same =
+    current &&
+    sameSet(current.tokenPolicies, settings.tokenPolicies) &&
+    current.tokenTtl === seconds(settings.tokenTtl) &&
+    current.tokenMaxTtl === seconds(settings.tokenMaxTtl) &&
+    sameSet(current.tokenBoundCidrs, settings.tokenBoundCidrs) &&
+    sameSet(current.secretIdBoundCidrs, settings.secretIdBoundCidrs);
+  if (!same) await writeRole(vault, CONSUMER_APPROLE_MOUNT, name, settings);
+  return readRoleId(vault, CONSUMER_APPROLE_MOUNT, name);
+}
+
+/** Deleting the role destroys its secret-ids; deleting the policy strips any token still out. */
+export async function removeConsumer(vault: VaultClient, role: string): Promise<void> {
+  for (const remove of [() => deleteRole(vault, CONSUMER_APPROLE_MOUNT, role), () => deletePolicy(vault, role)]) {
+    try {
+      await remove();
+    } catch (error) {
+      if (!(error instanceof VaultNotFoundError)) throw error;
+    }
+  }
+}
