@@ -35,7 +35,11 @@ rmSync("dist", { recursive: true, force: true });
 await build({ ...common, entryPoints: { charm: "src/main.ts" }, outdir: "dist" });
 await build({ ...common, entryPoints: { cli: "src/cli.ts" }, outdir: "dist" });
 
-for (const entry of ["dist/charm.mjs", "dist/cli.mjs"]) {
+// The example consumer charm (examples/kv-consumer) is built beside its own metadata.
+rmSync("examples/kv-consumer/dist", { recursive: true, force: true });
+await build({ ...common, entryPoints: { consumer: "examples/kv-consumer/src/consumer.ts" }, outdir: "examples/kv-consumer/dist" });
+
+for (const entry of ["dist/charm.mjs", "dist/cli.mjs", "examples/kv-consumer/dist/consumer.mjs"]) {
   writeFileSync(entry, `#!/usr/bin/env node\n${readFileSync(entry, "utf8")}`);
   chmodSync(entry, 0o755);
 }
