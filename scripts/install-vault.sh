@@ -9,7 +9,9 @@
 # (ActivationFunc takes a string there) and `transit/path_restore.go:64` (RestorePolicy returns one
 # value); with v0.24.0+ `logical.PkiCertificateCountSystemView` is undefined and SystemView wants
 # GetConsumptionBillingManager. The module proxy here answers 403 for commit pseudo-versions, so
-# the release branch's own sdk cannot be fetched either. Until that changes the build fails.
+# the release branch's own sdk cannot be fetched either. v1.19.5 with the sdk it names (v0.15.2)
+# fails the same way (`vault/plugincatalog`: undefined consts.PluginTier, no field Tier in
+# pluginutil.PluginRunner). Until that changes the build fails.
 set -euo pipefail
 VAULT_VERSION="${VAULT_VERSION:-v1.21.4}"
 cache="${VAULT_CHARM_CACHE:-$HOME/.cache/vault-charm}/vault-${VAULT_VERSION}"
