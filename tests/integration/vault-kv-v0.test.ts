@@ -81,6 +81,29 @@ for (const impl of implementations()) {
       expect(ready.sim.unit("kv-consumer/0").status.status).toBe("active");
     });
 
+    it("generate-secret-id hands out a wrapped secret_id that unwraps once, and refuses roles it does not manage", async () => {
+      const role = "charm-kv-consumer-demo-kv-consumer-0";
+      const wrapped = await ready.sim.runAction("vault/0", "generate-secret-id", { role, "wrap-ttl": "5m", cidr: `${ready.sim.unit("kv-consumer/0").address}/32` });
+      expect(wrapped.status, wrapped.message).toBe("completed");
+      const worker = clientFrom(ready, "kv-consumer/0");
+      const unwrapped = await sys.unwrap(worker, String(wrapped.results["wrapping-token"]));
+      await expect(sys.unwrap(worker, String(wrapped.results["wrapping-token"]))).rejects.toBeInstanceOf(VaultRequestError);
+      const session = await approle.login(worker, "approle", content("kv-consumer/0")["role-id"]!, String(unwrapped.secret_id));
+      expect(session.policies).toContain(role);
+      const plain = await ready.sim.runAction("vault/0", "generate-secret-id", { role, wrapped: false });
+      expect(String(plain.results["secret-id"])).toMatch(/^[0-9a-f-]{36}$/);
+      for (const [params, message] of [
+        [{ role: "juju-vault-charm" }, 'role "juju-vault-charm" is not managed by this charm (names start with charm-)'],
+        [{ role: "charm-nope" }, "AppRole charm-nope does not exist"],
+        [{ role, "wrap-ttl": "forever" }, 'wrap-ttl "forever" is not a duration like 90s, 15m or 1h'],
+        [{ role, cidr: "10.0.0.0/33" }, 'cidr "10.0.0.0/33" is not a CIDR'],
+      ] as const) {
+        expect(await ready.sim.runAction("vault/0", "generate-secret-id", params)).toMatchObject({ status: "failed", message });
+      }
+      // Operator-issued secret-ids are the operator's to revoke; the action's output is the only copy.
+      expect(JSON.stringify(ready.sim.model.relations)).not.toContain(String(unwrapped.secret_id));
+    });
+
     it("removes a departed unit's AppRole, policy and credentials secret, and keeps the data", async () => {
       await ready.sim.removeUnit("kv-consumer/1");
       expect(await approle.readRole(ready.root, "approle", "charm-kv-consumer-demo-kv-consumer-1")).toBeNull();

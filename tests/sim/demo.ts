@@ -59,6 +59,22 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     step(6, "Ask the charm about its Vault", "juju run vault/0 vault-status");
     const vaultStatus = await sim.runAction("vault/0", "vault-status");
     for (const [key, value] of Object.entries(vaultStatus.results)) if (key !== "return-code") out(`   ${key}: ${String(value)}`);
+
+    step(7, "A consuming charm asks for Vault KV (v0 dialect): it gets a kv-v2 mount and an AppRole bound to its address", "juju deploy ./kv-consumer && juju integrate vault:vault-kv kv-consumer:vault");
+    await sim.deploy(join(projectRoot(), "examples", "kv-consumer"), { app: "kv-consumer" });
+    await sim.integrate("vault:vault-kv", "kv-consumer:vault");
+    out(`   kv-consumer/0: ${sim.unit("kv-consumer/0").status.status}: ${sim.unit("kv-consumer/0").status.message}`);
+
+    step(8, "The consumer writes and reads a secret with its own credentials", "juju run kv-consumer/0 put key=db-password value=…; juju run kv-consumer/0 get key=db-password");
+    const put = await sim.runAction("kv-consumer/0", "put", { key: "db-password", value: "correct horse battery staple" });
+    out(`   put: ${put.status} (${String(put.results.written ?? put.message)})`);
+    const got = await sim.runAction("kv-consumer/0", "get", { key: "db-password" });
+    out(`   get: ${got.status}, value has ${String(got.results.value ?? "").length} characters`);
+
+    const role = "charm-kv-consumer-demo-kv-consumer-0";
+    step(9, "An operator hands a worker a wrapped secret_id for that role: it can be unwrapped exactly once", `juju run vault/0 generate-secret-id role=${role} wrap-ttl=10m`);
+    const generated = await sim.runAction("vault/0", "generate-secret-id", { role, "wrap-ttl": "10m" });
+    out(`   ${generated.status}: a wrapping token valid for ${String(generated.results["wrap-ttl"] ?? "?")}s; the worker runs: ${String(generated.results.unwrap ?? "")}`);
   } finally {
     if (options.keep) {
       await sim.close();
