@@ -48,7 +48,7 @@ export interface VaultBuild {
 export function vaultBuild(): VaultBuild | null {
   const result = run(VAULT_SNAP, ["version"]);
   // "Vault v1.21.4 (<commit>), built ..." or "OpenBao v2.7.2 (<commit>), committed ..."
-  const match = /^(Vault|OpenBao) v(\S+)/.exec(result.stdout.trim());
+  const match = /^(Vault|OpenBao) v([0-9][^\s,]*)/.exec(result.stdout.trim());
   if (!result.ok || !match) return null;
   return { implementation: match[1] === "OpenBao" ? "openbao" : "vault", version: match[2]! };
 }
