@@ -10,7 +10,8 @@ export async function run({ hook, params, vault }: ActionContext): Promise<Recor
   if (threshold > shares) throw new ActionError("key-threshold cannot exceed key-shares");
   const pgpKeys = typeof params["pgp-keys"] === "string" && params["pgp-keys"] ? params["pgp-keys"].split(",").map((k) => k.trim()) : [];
   if (pgpKeys.length > 0 && pgpKeys.length !== shares) throw new ActionError(`pgp-keys must hold exactly ${shares} keys, one per share`);
-  const client = vault();
+  // Initialising generates the keyring and, on raft, elects a leader: seconds, more on a busy host.
+  const client = vault().withTimeout(120_000);
   if ((await health(client)).initialized) throw new ActionError("Vault is already initialised");
   try {
     const result = await initialize(client, shares, threshold, pgpKeys);

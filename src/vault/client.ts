@@ -39,7 +39,7 @@ export class VaultClient {
     this.transport = {
       ...(options.caPem ? { ca: options.caPem } : {}),
       ...(options.localAddress ? { agentOptions: { localAddress: options.localAddress } } : {}),
-      timeout: options.timeoutMs ?? 10_000,
+      timeout: options.timeoutMs ?? 30_000,
     };
     this.vault = nodeVault({
       endpoint: this.url,
@@ -48,6 +48,11 @@ export class VaultClient {
       // Our own small HTTPS transport instead of axios (see transport.ts).
       "request-promise": requestPromise,
     } as Parameters<typeof nodeVault>[0]);
+  }
+
+  /** The same client with a longer (or shorter) per-request timeout, for slow calls like init. */
+  withTimeout(timeoutMs: number): VaultClient {
+    return new VaultClient({ ...this.options, timeoutMs });
   }
 
   /** A client for the same Vault and source address with another token (or none). */

@@ -65,7 +65,7 @@ for (const impl of implementations()) {
 
     it("initialises once, returning the shares and root token only in the action's results", async () => {
       const init = await sim.runAction("vault/0", "initialize", { "key-shares": 3, "key-threshold": 2 });
-      expect(init.status).toBe("completed");
+      expect(init.status, init.message).toBe("completed");
       shares = String(init.results["unseal-keys"]).split(",");
       rootToken = String(init.results["root-token"]);
       expect(shares).toHaveLength(3);
