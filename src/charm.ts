@@ -3,7 +3,7 @@
 import { ActionError, loadAction, type ActionContext } from "./actions/index.js";
 import { authorise, type Authorisation } from "./authorization.js";
 import type { Hook } from "./hook.js";
-import { actionFail, actionGet, actionSet, describeEvent, secretRemove, setAppStatus, setUnitStatus, type Logger } from "./juju/index.js";
+import { actionFail, actionGet, actionSet, describeEvent, setAppStatus, setUnitStatus, type Logger } from "./juju/index.js";
 import { reconcileVaultState } from "./lifecycle.js";
 import { active, blocked, pickVerdict, type Verdict } from "./status.js";
 import { VaultClient } from "./vault/client.js";
@@ -88,16 +88,8 @@ export async function handleEvent(hook: Hook): Promise<HookOutcome> {
         const access = (await session.get())!;
         verdicts.push(...access.verdicts);
         if (access.client && hook.isLeader) {
-          const { reconcileVaultKv, removeCredentialRevision } = await import("./relations/vault-kv/provider.js");
-          const { event, juju } = hook;
-          if (event.type === "secret" && event.kind === "remove" && juju.secretId && juju.secretRevision !== null) {
-            if (!(await removeCredentialRevision(hook, access.client, juju.secretId, juju.secretRevision))) {
-              // Another owned secret (CA, the charm's AppRole): nobody reads that revision any more.
-              hook.log.info(`removing revision ${juju.secretRevision} of ${juju.secretLabel ?? juju.secretId}: no longer tracked`);
-              secretRemove(juju.secretId, juju.secretRevision);
-            }
-          }
-          verdicts.push(...(await reconcileVaultKv(hook, access.client, workload.endpoint)));
+          const { serveConsumers } = await import("./relations/vault-kv/provider.js");
+          verdicts.push(...(await serveConsumers(hook, access.client, workload.endpoint)));
         }
       }
     }

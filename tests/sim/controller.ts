@@ -34,6 +34,8 @@ export class Sim {
   readonly runs: HookRun[] = [];
   /** Command prefix for every dispatch (the benchmark measures peak RSS with /usr/bin/time). */
   hookWrapper: string[] = [];
+  /** Units whose agents are "slow": their events wait until released (tests of stale observers). */
+  private readonly held = new Set<string>();
   private constructor(
     readonly paths: ModelPaths,
     readonly model: ModelState,
@@ -282,6 +284,17 @@ export class Sim {
     for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
   }
 
+  /** Holds a unit's queued events back, as a busy or slow unit agent would, until release(). */
+  hold(unitName: string): void {
+    this.unit(unitName);
+    this.held.add(unitName);
+  }
+
+  async release(unitName: string): Promise<void> {
+    this.held.delete(unitName);
+    await this.settle();
+  }
+
   // ---- the hook queue -----------------------------------------------------------------
 
   /** Runs queued events in order until none is runnable. Units in error hold their events. */
@@ -289,7 +302,7 @@ export class Sim {
     let count = 0;
     for (;;) {
       this.model.queue.push(...timedSecretEvents(this.model, now(this.model)));
-      const index = this.model.queue.findIndex((q) => !this.model.units[q.unit]?.errorHook);
+      const index = this.model.queue.findIndex((q) => !this.model.units[q.unit]?.errorHook && !this.held.has(q.unit));
       if (index < 0) break;
       if (++count > MAX_HOOKS_PER_SETTLE) throw new SimError(`more than ${MAX_HOOKS_PER_SETTLE} hooks without settling: the charm may be looping`);
       const next = this.model.queue[index]!;

@@ -69,6 +69,20 @@ export async function reconcileVaultKv(hook: Hook, vault: VaultClient, endpoint:
 }
 
 
+/** Juju names a secret as secret://<model>/<id>, secret:<id> or the bare id: compare the ids. */
+export function sameSecret(a: string, b: string): boolean {
+  const id = (uri: string) => uri.slice(Math.max(uri.lastIndexOf("/"), uri.lastIndexOf(":")) + 1);
+  return id(a) === id(b);
+}
+
+/**
+ * secret-rotate or secret-expired for a consumer's credentials secret: reissue that consumer's
+ * credential (a new revision); the old secret-id keeps working until its revision is untracked.
+ */
+export function rotationRefresh(secretUri: string): ProviderOptions["refresh"] {
+  return (record) => Boolean(record?.secretId && sameSecret(record.secretId, secretUri));
+}
+
 /**
  * secret-remove for a consumer's credentials secret: no observer tracks that revision any more, so
  * the secret-ids issued before the current one are revoked (by accessor), then the revision goes.
@@ -76,8 +90,7 @@ export async function reconcileVaultKv(hook: Hook, vault: VaultClient, endpoint:
 export async function removeCredentialRevision(hook: Hook, vault: VaultClient, secretUri: string, revision: number): Promise<boolean> {
   const before = readLedger(hook.juju.appName);
   const ledger = structuredClone(before);
-  const id = secretUri.slice(Math.max(secretUri.lastIndexOf("/"), secretUri.lastIndexOf(":")) + 1);
-  const record = Object.values(ledger).find((r) => r.secretId && r.secretId.endsWith(id));
+  const record = Object.values(ledger).find((r) => r.secretId && sameSecret(r.secretId, secretUri));
   if (!record) return false;
   const accessor = record.retired?.[String(revision)];
   if (accessor) {
@@ -89,4 +102,21 @@ export async function removeCredentialRevision(hook: Hook, vault: VaultClient, s
   writeLedger(before, ledger);
   secretRemove(secretUri, revision);
   return true;
+}
+
+/**
+ * The leader's vault-kv work for any hook: first the event's own job (a credential revision to
+ * retire, a credential due for rotation or expiring), then the same reconcile as every hook.
+ */
+export async function serveConsumers(hook: Hook, vault: VaultClient, endpoint: VaultEndpoint): Promise<Verdict[]> {
+  const { event, juju } = hook;
+  if (event.type === "secret" && event.kind === "remove" && juju.secretId && juju.secretRevision !== null) {
+    if (!(await removeCredentialRevision(hook, vault, juju.secretId, juju.secretRevision))) {
+      // Another owned secret (the CA, the charm's AppRole): nobody reads that revision any more.
+      hook.log.info(`removing revision ${juju.secretRevision} of ${juju.secretLabel ?? juju.secretId}: no longer tracked`);
+      secretRemove(juju.secretId, juju.secretRevision);
+    }
+  }
+  const due = event.type === "secret" && (event.kind === "rotate" || event.kind === "expired") && juju.secretId;
+  return reconcileVaultKv(hook, vault, endpoint, due ? { refresh: rotationRefresh(juju.secretId!) } : {});
 }

@@ -2,7 +2,7 @@
 // an AppRole bound to its egress subnets whose role-id and secret-id sit in an app-owned Juju secret
 // granted to that unit; the app databag maps each unit's nonce to its secret (DESIGN.md §3).
 import { generateSecretId, readSecretIdByAccessor } from "../../vault/approle.js";
-import { relationGet, relationRemoteApp, relationSet, secretAdd, secretGrant, secretSet } from "../../juju/index.js";
+import { relationGet, relationRemoteApp, relationSet, secretAdd, secretGrant, secretSet, type RotatePolicy } from "../../juju/index.js";
 import { blocked } from "../../status.js";
 import { bindCidrs, changedKeys, type ServeContext } from "./context.js";
 import { inputsHash, secretIdMetadata } from "./credentials.js";
@@ -52,11 +52,12 @@ export async function serveV0(ctx: ServeContext, relationId: number, units: stri
       const content = { "role-id": roleId, "role-secret-id": issued.secretId };
       let secretId = record?.secretId;
       let revision = 1;
+      const rotate = hook.config.credentialRotation as RotatePolicy;
       if (secretId) {
-        secretSet(secretId, content);
+        secretSet(secretId, content, { rotate });
         revision = (record?.revision ?? 1) + 1;
       } else {
-        secretId = secretAdd(content, { label: v0CredentialsLabel(unit), description: `Vault AppRole for ${unit} on ${mount}` });
+        secretId = secretAdd(content, { label: v0CredentialsLabel(unit), description: `Vault AppRole for ${unit} on ${mount}`, rotate });
         secretGrant(secretId, relationId, unit);
       }
       // The previous secret-id keeps working until Juju says no observer tracks its revision (secret-remove).
