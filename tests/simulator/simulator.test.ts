@@ -63,6 +63,19 @@ describe("event order", () => {
   });
 });
 
+describe("slow agents", () => {
+  it("holds a unit's events in order until it is released, while other units go on", async () => {
+    await sim.deploy(TEST_CHARM, { app: "probe", units: 2 });
+    sim.hold("probe/1");
+    await sim.runHook("probe/1", "update-status");
+    await sim.runHook("probe/0", "update-status");
+    expect(names("probe/0").at(-1)).toBe("update-status");
+    expect(names("probe/1")).not.toContain("update-status");
+    await sim.release("probe/1");
+    expect(names("probe/1").at(-1)).toBe("update-status");
+  });
+});
+
 describe("hook failure", () => {
   it("drops every write of a failed hook, holds the unit, and retries on resolve", async () => {
     await sim.deploy(TEST_CHARM, { app: "provider" });
