@@ -18,6 +18,14 @@ export interface ServeContext {
   refresh: Set<string>;
 }
 
+/** One consumer relation as read once per hook: the requirer's app bag and each unit's bag. */
+export interface ConsumerRelation {
+  id: number;
+  appBag: Record<string, string>;
+  /** Remote unit -> its databag, in relation-list order. */
+  unitBags: Map<string, Record<string, string>>;
+}
+
 /** Only the keys whose value differs from the bag's current content (Juju deletes on ""). */
 export function changedKeys(current: Record<string, string>, desired: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(desired).filter(([key, value]) => (current[key] ?? "") !== value));

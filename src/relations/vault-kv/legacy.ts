@@ -5,7 +5,7 @@ import { generateWrappedSecretId } from "../../vault/approle.js";
 import { wrappingTokenAlive } from "../../vault/sys.js";
 import { relationGet, relationSet } from "../../juju/index.js";
 import { blocked } from "../../status.js";
-import { bindCidrs, changedKeys, type ServeContext } from "./context.js";
+import { bindCidrs, changedKeys, type ConsumerRelation, type ServeContext } from "./context.js";
 import { inputsHash, liveSecretIds, secretIdMetadata } from "./credentials.js";
 import { ledgerKey } from "./ledger.js";
 import { legacyMountName, legacyRoleName } from "./naming.js";
@@ -21,17 +21,17 @@ function egressSubnets(bag: Record<string, string>): string[] {
 }
 
 /** Serves every unit of one legacy relation; returns the ledger keys still wanted. */
-export async function serveLegacy(ctx: ServeContext, relationId: number, units: string[]): Promise<Set<string>> {
+export async function serveLegacy(ctx: ServeContext, relation: ConsumerRelation): Promise<Set<string>> {
   const { hook, vault } = ctx;
+  const relationId = relation.id;
   const own = relationGet(relationId, hook.juju.unitName);
   const desired: Record<string, string> = {
     vault_url: json(ctx.endpoint.url),
     vault_ca: json(Buffer.from(ctx.endpoint.caPem).toString("base64")),
   };
   const wanted = new Set<string>();
-  for (const unit of units) {
+  for (const [unit, bag] of relation.unitBags) {
     const key = ledgerKey(relationId, unit);
-    const bag = relationGet(relationId, unit);
     const parsed = parseLegacyRequest(unit, bag);
     if (parsed.kind === "incomplete") {
       if (ctx.ledger[key]) wanted.add(key);

@@ -7,7 +7,7 @@ import { blocked, type Verdict } from "../../status.js";
 import type { VaultClient } from "../../vault/client.js";
 import { listMounts } from "../../vault/sys.js";
 import type { VaultEndpoint } from "../../workload.js";
-import type { ServeContext } from "./context.js";
+import type { ConsumerRelation, ServeContext } from "./context.js";
 import { destroySecretIds } from "./credentials.js";
 import { readLedger, writeLedger, type ConsumerRecord } from "./ledger.js";
 import { serveLegacy } from "./legacy.js";
@@ -43,13 +43,16 @@ export async function reconcileVaultKv(hook: Hook, vault: VaultClient, endpoint:
   const wanted = new Set<string>();
   for (const name of VAULT_KV_ENDPOINTS) {
     for (const relationId of relationIds(name)) {
-      const units = relationUnits(relationId);
       const remoteApp = relationRemoteApp(relationId);
-      const appBag = remoteApp ? relationGet(relationId, remoteApp, { app: true }) : {};
-      const dialect = detectDialect(appBag, units.map((u) => relationGet(relationId, u)));
+      const relation: ConsumerRelation = {
+        id: relationId,
+        appBag: remoteApp ? relationGet(relationId, remoteApp, { app: true }) : {},
+        unitBags: new Map(relationUnits(relationId).map((u) => [u, relationGet(relationId, u)])),
+      };
+      const dialect = detectDialect(relation.appBag, [...relation.unitBags.values()]);
       if (!dialect) continue;
       try {
-        const kept = dialect === "legacy" ? await serveLegacy(ctx, relationId, units) : await serveV0(ctx, relationId, units);
+        const kept = dialect === "legacy" ? await serveLegacy(ctx, relation) : await serveV0(ctx, relation);
         for (const key of kept) wanted.add(key);
       } catch (error) {
         if (!(error instanceof MountConflictError || error instanceof UnsafeNameError)) throw error;

@@ -2,9 +2,9 @@
 // an AppRole bound to its egress subnets whose role-id and secret-id sit in an app-owned Juju secret
 // granted to that unit; the app databag maps each unit's nonce to its secret (DESIGN.md §3).
 import { generateSecretId, readSecretIdByAccessor } from "../../vault/approle.js";
-import { relationGet, relationRemoteApp, relationSet, secretAdd, secretGrant, secretSet, type RotatePolicy } from "../../juju/index.js";
+import { relationGet, relationSet, secretAdd, secretGrant, secretSet, type RotatePolicy } from "../../juju/index.js";
 import { blocked } from "../../status.js";
-import { bindCidrs, changedKeys, type ServeContext } from "./context.js";
+import { bindCidrs, changedKeys, type ConsumerRelation, type ServeContext } from "./context.js";
 import { inputsHash, secretIdMetadata } from "./credentials.js";
 import { ledgerKey } from "./ledger.js";
 import { v0CredentialsLabel, v0MountName, v0RoleName } from "./naming.js";
@@ -13,17 +13,16 @@ import { parseV0Request } from "./requests.js";
 import { CONSUMER_APPROLE_MOUNT, ensureKvMount, ensurePolicy, ensureRole } from "./vault-objects.js";
 
 /** Serves every unit of one v0 relation; returns the ledger keys still wanted. */
-export async function serveV0(ctx: ServeContext, relationId: number, units: string[]): Promise<Set<string>> {
+export async function serveV0(ctx: ServeContext, relation: ConsumerRelation): Promise<Set<string>> {
   const { hook, vault } = ctx;
-  const remoteApp = relationRemoteApp(relationId);
-  const appBag = remoteApp ? relationGet(relationId, remoteApp, { app: true }) : {};
+  const relationId = relation.id;
   const own = relationGet(relationId, hook.juju.appName, { app: true });
   const credentials: Record<string, string> = {};
   let mount: string | null = null;
   const wanted = new Set<string>();
-  for (const unit of units) {
+  for (const [unit, bag] of relation.unitBags) {
     const key = ledgerKey(relationId, unit);
-    const parsed = parseV0Request(unit, appBag, relationGet(relationId, unit));
+    const parsed = parseV0Request(unit, relation.appBag, bag);
     if (parsed.kind === "incomplete") {
       if (ctx.ledger[key]) wanted.add(key);
       continue;
