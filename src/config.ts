@@ -28,6 +28,17 @@ export const ROTATE_POLICIES = ["never", "hourly", "daily", "weekly", "monthly",
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error"] as const;
 /** Vault durations: "90s", "1h30m", "720h" or plain seconds. */
 const DURATION = /^(?:\d+|(?:\d+(?:ms|s|m|h|d))+)$/;
+const DURATION_UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
+
+/** A duration config accepted, in whole seconds as Vault stores TTLs; NaN for anything else. */
+export function durationSeconds(value: string): number {
+  if (!DURATION.test(value)) return Number.NaN;
+  if (/^\d+$/.test(value)) return Number(value);
+  let total = 0;
+  for (const [, amount, unit] of value.matchAll(/(\d+)(ms|s|m|h|d)/g)) total += Number(amount) * DURATION_UNITS[unit!]!;
+  return Math.floor(total);
+}
+
 const SECRET_URI = /^secret:(?:\/\/[0-9a-f-]{36}\/)?[0-9a-v]{20}$/;
 const SNAP_CHANNEL = /^[a-z0-9][a-z0-9.-]*(?:\/(?:stable|candidate|beta|edge)(?:\/[a-z0-9-]+)?)?$/;
 const MOUNT_PREFIX = /^[a-z][a-z0-9-]{0,30}-$/;

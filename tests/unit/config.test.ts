@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_CONFIG, parseConfig } from "../../src/config.js";
+import { DEFAULT_CONFIG, durationSeconds, parseConfig } from "../../src/config.js";
 
 describe("parseConfig", () => {
   it("uses the documented defaults", () => {
@@ -39,5 +39,16 @@ describe("parseConfig", () => {
     expect(config.tokenTtl).toBe("1h");
     expect(config.kvMountPrefix).toBe("charm-");
     expect(config.channel).toBe(DEFAULT_CONFIG.channel);
+  });
+});
+
+describe("durationSeconds", () => {
+  it("reads every duration config accepts, as Vault stores TTLs", () => {
+    expect(durationSeconds("3600")).toBe(3600);
+    expect(durationSeconds("1h")).toBe(3600);
+    expect(durationSeconds("1h30m")).toBe(5400);
+    expect(durationSeconds("2d")).toBe(172800);
+    expect(durationSeconds("1500ms")).toBe(1);
+    expect(durationSeconds("1x")).toBeNaN();
   });
 });

@@ -3,6 +3,7 @@
 import { deleteRole, readRole, readRoleId, writeRole, type AppRoleSettings } from "../../vault/approle.js";
 import type { VaultClient } from "../../vault/client.js";
 import { VaultNotFoundError } from "../../vault/errors.js";
+import { durationSeconds } from "../../config.js";
 import { deletePolicy, enableKv, putPolicy, readPolicy, type MountInfo } from "../../vault/sys.js";
 
 export const CONSUMER_APPROLE_MOUNT = "approle";
@@ -28,11 +29,6 @@ export async function ensurePolicy(vault: VaultClient, name: string, hcl: string
   return true;
 }
 
-const seconds = (ttl: string): number => {
-  const match = /^(\d+)([smhd]?)$/.exec(ttl);
-  if (!match) return Number.NaN;
-  return Number(match[1]) * ({ "": 1, s: 1, m: 60, h: 3600, d: 86400 } as Record<string, number>)[match[2]!]!;
-};
 
 const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
 
@@ -42,8 +38,8 @@ export async function ensureRole(vault: VaultClient, name: string, settings: App
   const same =
     current &&
     sameSet(current.tokenPolicies, settings.tokenPolicies) &&
-    current.tokenTtl === seconds(settings.tokenTtl) &&
-    current.tokenMaxTtl === seconds(settings.tokenMaxTtl) &&
+    current.tokenTtl === durationSeconds(settings.tokenTtl) &&
+    current.tokenMaxTtl === durationSeconds(settings.tokenMaxTtl) &&
     sameSet(current.tokenBoundCidrs, settings.tokenBoundCidrs) &&
     sameSet(current.secretIdBoundCidrs, settings.secretIdBoundCidrs);
   if (!same) await writeRole(vault, CONSUMER_APPROLE_MOUNT, name, settings);
