@@ -10,10 +10,11 @@ export interface WorkloadBinary {
   implementation: "vault" | "openbao";
 }
 
-function runInstaller(script: string): string | null {
-  const result = spawnSync("bash", [join(projectRoot(), "scripts", script)], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+/** Runs one of the project's install scripts; the binary's path (its last line of output) or null. */
+export function runInstaller(script: "install-vault.sh" | "install-openbao.sh", args: string[] = [], progress: "inherit" | "ignore" = "inherit"): string | null {
+  const result = spawnSync("bash", [join(projectRoot(), "scripts", script), ...args], { encoding: "utf8", stdio: ["ignore", "pipe", progress] });
   const path = result.stdout.trim().split("\n").pop() ?? "";
-  return result.status === 0 && existsSync(path) ? path : null;
+  return result.status === 0 && path && existsSync(path) ? path : null;
 }
 
 /** `prefer` picks the implementation; without it, Vault when available, else OpenBao. */
@@ -28,9 +29,8 @@ export function findWorkloadBinary(prefer?: "vault" | "openbao"): WorkloadBinary
     throw new Error("HashiCorp Vault is not available: scripts/install-vault.sh failed");
   }
   // OpenBao installs in seconds; the Vault build is only used when it is already cached.
-  const cachedVault = spawnSync("bash", [join(projectRoot(), "scripts", "install-vault.sh"), "--cached-only"], { encoding: "utf8" });
-  const cachedPath = cachedVault.stdout.trim().split("\n").pop() ?? "";
-  if (cachedVault.status === 0 && cachedPath && existsSync(cachedPath)) return { path: cachedPath, implementation: "vault" };
+  const cachedVault = runInstaller("install-vault.sh", ["--cached-only"], "ignore");
+  if (cachedVault) return { path: cachedVault, implementation: "vault" };
   const path = runInstaller("install-openbao.sh");
   if (path) return { path, implementation: "openbao" };
   throw new Error("no Vault server available: scripts/install-openbao.sh failed");
