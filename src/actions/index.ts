@@ -21,21 +21,30 @@ export interface ActionContext {
 /** Returns the action's results; throw ActionError to fail it with a message. */
 export type ActionHandler = (ctx: ActionContext) => Promise<Record<string, unknown>>;
 
-type ActionModule = { run: ActionHandler };
+type LoadHandler = () => Promise<ActionHandler>;
+const runOf = (load: () => Promise<{ run: ActionHandler }>): LoadHandler => async () => (await load()).run;
 
 /** Actions this charm version implements; actions.yaml may declare more for later versions. */
-const ACTIONS: Record<string, () => Promise<ActionModule>> = {
-  initialize: () => import("./initialize.js"),
-  unseal: () => import("./unseal.js"),
-  "authorize-charm": () => import("./authorize-charm.js"),
-  "vault-status": () => import("./vault-status.js"),
-  "refresh-secrets": () => import("./refresh-secrets.js"),
-  "generate-secret-id": () => import("./generate-secret-id.js"),
+const ACTIONS: Record<string, LoadHandler> = {
+  initialize: runOf(() => import("./initialize.js")),
+  unseal: runOf(() => import("./unseal.js")),
+  "authorize-charm": runOf(() => import("./authorize-charm.js")),
+  "vault-status": runOf(() => import("./vault-status.js")),
+  "refresh-secrets": runOf(() => import("./refresh-secrets.js")),
+  "generate-secret-id": runOf(() => import("./generate-secret-id.js")),
+  "kv-get": async () => (await import("./kv/read.js")).kvGet,
+  "kv-list": async () => (await import("./kv/read.js")).kvList,
+  "kv-versions": async () => (await import("./kv/read.js")).kvVersions,
+  "kv-put": async () => (await import("./kv/write.js")).kvPut,
+  "kv-delete": async () => (await import("./kv/write.js")).kvDelete,
+  "kv-undelete": async () => (await import("./kv/write.js")).kvUndelete,
+  "kv-destroy": async () => (await import("./kv/write.js")).kvDestroy,
+  "kv-delete-metadata": async () => (await import("./kv/write.js")).kvDeleteMetadata,
 };
 
 export async function loadAction(name: string): Promise<ActionHandler | null> {
   const load = ACTIONS[name];
-  return load ? (await load()).run : null;
+  return load ? load() : null;
 }
 
 /** Leader-only actions refuse clearly on other units instead of half-working. */
