@@ -41,9 +41,9 @@ export async function authorise(hook: Hook, vault: VaultClient): Promise<Authori
   }
 }
 
-/** The charm's policy: only what it needs (managed mounts, their policies and AppRoles, health). */
-export function charmPolicy(prefix: string): string {
-  const rules: [string, string[]][] = [
+/** What the charm needs on a Vault (managed mounts, their policies and AppRoles, health): path -> capabilities. */
+export function charmPolicyRules(prefix: string): [string, string[]][] {
+  return [
     ["sys/health", ["read"]],
     ["sys/mounts", ["read"]],
     [`sys/mounts/${prefix}*`, ["create", "read", "update", "delete", "sudo"]],
@@ -57,5 +57,11 @@ export function charmPolicy(prefix: string): string {
     ["auth/token/renew-self", ["update"]],
     ["auth/token/revoke-self", ["update"]],
   ];
-  return rules.map(([path, caps]) => `path "${path}" {\n  capabilities = ${JSON.stringify(caps)}\n}\n`).join("\n");
+}
+
+/** The charm's policy in HCL: the one authorize-charm writes, and the one to give it on an external Vault. */
+export function charmPolicy(prefix: string): string {
+  return charmPolicyRules(prefix)
+    .map(([path, caps]) => `path "${path}" {\n  capabilities = ${JSON.stringify(caps)}\n}\n`)
+    .join("\n");
 }

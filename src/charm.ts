@@ -1,14 +1,15 @@
-// The charm, for every event: converge the local workload (so Vault runs), do the event's own job
-// (an action), reconcile Vault's state and the charm's access, then report one status (DESIGN.md §2).
+// The charm, for every event: set up the Vault it operates (the local workload, or an external
+// Vault), do the event's own job (an action), reconcile Vault's state and the charm's access, then
+// report one status (DESIGN.md §2).
 import { ActionError, loadAction, type ActionContext } from "./actions/index.js";
-import { authorise, type Authorisation } from "./authorization.js";
+import type { Authorisation } from "./authorization.js";
+import { externalBackend, localBackend, type VaultBackend } from "./backend.js";
 import type { Hook } from "./hook.js";
 import { actionFail, actionGet, actionSet, describeEvent, setAppStatus, setUnitStatus, type Logger } from "./juju/index.js";
-import { reconcileVaultState } from "./lifecycle.js";
 import { active, blocked, pickVerdict, type Verdict } from "./status.js";
-import { VaultClient } from "./vault/client.js";
+import type { VaultClient } from "./vault/client.js";
+import { VaultError } from "./vault/errors.js";
 import { revokeSelf } from "./vault/sys.js";
-import { reconcileWorkload, type VaultEndpoint } from "./workload.js";
 
 export interface HookOutcome {
   unit: Verdict;
@@ -16,55 +17,61 @@ export interface HookOutcome {
   app: Verdict | null;
 }
 
-function localVault(endpoint: VaultEndpoint | null): VaultClient | null {
-  return endpoint ? new VaultClient({ url: endpoint.url, caPem: endpoint.caPem }) : null;
-}
-
-/** The charm's AppRole session, made once per hook on first use and revoked at the end. */
+/** The charm's Vault session, opened once per hook on first use; a hook's own token is revoked at the end. */
 class CharmSession {
   private session: Promise<Authorisation> | null = null;
   constructor(
     private readonly hook: Hook,
-    private readonly vault: VaultClient | null,
+    private readonly backend: VaultBackend,
   ) {}
 
   get(): Promise<Authorisation> | null {
-    if (!this.vault) return null;
-    this.session ??= authorise(this.hook, this.vault);
+    this.session ??= this.backend.openSession();
     return this.session;
   }
 
   async close(): Promise<void> {
+    if (!this.backend.revokeSessionAtEnd) return;
     const client = this.session ? (await this.session.catch(() => null))?.client : null;
     // Tokens live 1h; this hook's is of no use to the next one, so it goes now.
     if (client) await revokeSelf(client).catch((e: Error) => this.hook.log.warn(`could not revoke the hook's token: ${e.message}`));
   }
 }
 
-async function runAction(hook: Hook, name: string, vault: VaultClient | null, session: CharmSession, endpoint: VaultEndpoint | null): Promise<void> {
+/** Actions that operate the local Vault itself; an external Vault is its operators' to run. */
+const LOCAL_ONLY_ACTIONS = new Set(["initialize", "unseal", "authorize-charm"]);
+
+async function runAction(hook: Hook, name: string, backend: VaultBackend, session: CharmSession): Promise<void> {
   const handler = await loadAction(name);
   if (!handler) {
     actionFail(`action ${name} is not available in this version of the charm`);
     return;
   }
+  if (backend.mode === "external" && LOCAL_ONLY_ACTIONS.has(name)) {
+    actionFail(`${name} operates a local Vault; this charm uses the external Vault at ${hook.config.vaultUrl} (vault-url is set)`);
+    return;
+  }
+  const notRunning = backend.mode === "local" ? "Vault is not running on this unit yet: see juju status" : `the external Vault is used by the leader only: juju run ${hook.juju.appName}/leader ${name}`;
   const context: ActionContext = {
     hook,
     params: actionGet(),
-    vault: () => {
-      if (!vault) throw new ActionError("Vault is not running on this unit yet: see juju status");
-      return vault;
+    vault: (): VaultClient => {
+      if (!backend.vault) throw new ActionError(notRunning);
+      return backend.vault;
     },
     charmVault: async () => {
       const access = await session.get();
-      if (!access?.client) throw new ActionError(access?.verdicts[0]?.message ?? "Vault is not running on this unit yet: see juju status");
+      if (!access?.client) throw new ActionError(access?.verdicts[0]?.message ?? notRunning);
       return access.client;
     },
-    endpoint,
+    endpoint: backend.endpoint,
   };
   try {
     actionSet(await handler(context));
   } catch (error) {
-    if (!(error instanceof ActionError)) throw error;
+    // Vault's refusals and silences are the operator's to read, not a crashed hook; their messages
+    // carry Vault's error text and the path, never a token or a request body.
+    if (!(error instanceof ActionError) && !(error instanceof VaultError)) throw error;
     hook.log.warn(`action ${name} failed: ${error.message}`);
     actionFail(error.message);
   }
@@ -75,22 +82,20 @@ export async function handleEvent(hook: Hook): Promise<HookOutcome> {
   const verdicts: Verdict[] = [];
   if (hook.configProblems.length > 0) verdicts.push(blocked(`Invalid config: ${hook.configProblems.join("; ")}`));
 
-  const workload = await reconcileWorkload(hook);
-  verdicts.push(...workload.verdicts);
-  const vault = localVault(workload.endpoint);
-  const session = new CharmSession(hook, vault);
+  const backend = hook.config.vaultUrl ? await externalBackend(hook) : await localBackend(hook);
+  verdicts.push(...backend.verdicts);
+  const session = new CharmSession(hook, backend);
   try {
-    if (hook.event.type === "action") await runAction(hook, hook.event.name, vault, session, workload.endpoint);
-    if (vault && workload.endpoint) {
-      const state = await reconcileVaultState(hook, vault, workload.restarted);
-      verdicts.push(...state.verdicts);
-      if (state.health && state.health.initialized && !state.health.sealed) {
-        const access = (await session.get())!;
-        verdicts.push(...access.verdicts);
-        if (access.client && hook.isLeader) {
-          const { serveConsumers } = await import("./relations/vault-kv/provider.js");
-          verdicts.push(...(await serveConsumers(hook, access.client, workload.endpoint)));
-        }
+    if (hook.event.type === "action") await runAction(hook, hook.event.name, backend, session);
+    const state = await backend.reconcile();
+    verdicts.push(...state.verdicts);
+    const opening = state.ready ? session.get() : null;
+    if (opening && backend.endpoint) {
+      const access = await opening;
+      verdicts.push(...access.verdicts);
+      if (access.client && hook.isLeader) {
+        const { serveConsumers } = await import("./relations/vault-kv/provider.js");
+        verdicts.push(...(await serveConsumers(hook, access.client, backend.endpoint)));
       }
     }
   } finally {

@@ -33,6 +33,15 @@ program
     await runBenchmarks({ runs: Number(opts.runs) });
   });
 
+program
+  .command("policy")
+  .description("Print the Vault policy the charm needs; give it to the charm's token or AppRole on an external Vault")
+  .option("--prefix <prefix>", "the charm's kv-mount-prefix", "charm-")
+  .action(async (opts: { prefix: string }) => {
+    const { charmPolicy } = await import("./authorization.js");
+    process.stdout.write(charmPolicy(opts.prefix));
+  });
+
 // `sim` is the only command with many subcommands; it is loaded only when asked for.
 if (process.argv[2] === "sim") {
   const { simCommand } = await import("../tests/sim/cli.js");

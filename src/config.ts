@@ -108,9 +108,9 @@ export function parseConfig(raw: Record<string, unknown>): ParsedConfig {
   config.vaultUrl =
     text("vault-url", (v) => (v === "" || /^https?:\/\/[^\s/]+(?::\d+)?\/?$/.test(v) ? null : `"${v}" is not an http(s) URL`)) ??
     config.vaultUrl;
-  config.vaultCaCertificate =
-    text("vault-ca-certificate", (v) => (v === "" || v.includes("-----BEGIN CERTIFICATE-----") ? null : "is not a PEM certificate")) ??
-    config.vaultCaCertificate;
+  const caPem = text("vault-ca-certificate", (v) => (v === "" || v.includes("-----BEGIN CERTIFICATE-----") ? null : "is not a PEM certificate"));
+  // PEM ends with a newline; trimming took it, and consumers compare or concatenate bundles.
+  if (caPem) config.vaultCaCertificate = `${caPem}\n`;
   config.vaultAuthSecret = text("vault-auth", secretUri) || null;
   config.kvMountPrefix =
     text("kv-mount-prefix", (v) => (MOUNT_PREFIX.test(v) ? null : `"${v}" must be lowercase letters, digits and dashes, ending in "-"`)) ??

@@ -1,7 +1,7 @@
 // `generate-secret-id`: a secret_id for a charm-managed AppRole, response-wrapped by default, for an
 // operator to hand to a worker that unwraps it once (the worker/runner pattern).
 import { generateSecretId, generateWrappedSecretId, readRole } from "../vault/approle.js";
-import { isCidr } from "../relations/vault-kv/requests.js";
+import { cidrWithin, isCidr } from "../cidr.js";
 import { isManagedName } from "../relations/vault-kv/naming.js";
 import { CONSUMER_APPROLE_MOUNT } from "../relations/vault-kv/vault-objects.js";
 import { ActionError, optionalString, requireLeader, stringParam, type ActionContext } from "./index.js";
@@ -19,7 +19,12 @@ export async function run({ hook, params, charmVault }: ActionContext): Promise<
   if (bad !== undefined) throw new ActionError(`cidr ${JSON.stringify(bad.slice(0, 50))} is not a CIDR`);
   const wrapped = params.wrapped !== false;
   const vault = await charmVault();
-  if (!(await readRole(vault, CONSUMER_APPROLE_MOUNT, role))) throw new ActionError(`AppRole ${role} does not exist`);
+  const existing = await readRole(vault, CONSUMER_APPROLE_MOUNT, role);
+  if (!existing) throw new ActionError(`AppRole ${role} does not exist`);
+  // A secret_id may only narrow the role's own binding; Vault answers a bare 500 otherwise.
+  const bound = existing.secretIdBoundCidrs;
+  const outside = bound.length ? cidrs.find((c) => !bound.some((b) => cidrWithin(c, b))) : undefined;
+  if (outside !== undefined) throw new ActionError(`cidr ${outside} is outside the role's bound CIDRs (${bound.join(", ")}): give a block within them, or leave cidr out to use the role's`);
   const request = { ...(cidrs.length ? { cidrs } : {}), metadata: { "issued-by": "generate-secret-id" } };
   if (wrapped) {
     const { token, ttl } = await generateWrappedSecretId(vault, CONSUMER_APPROLE_MOUNT, role, wrapTtl, request);

@@ -4,11 +4,11 @@ import { vaultPaths } from "../vault/paths.js";
 import { readFileOrNull } from "../vault/files.js";
 import type { ActionContext } from "./index.js";
 
-export async function run({ vault }: ActionContext): Promise<Record<string, unknown>> {
+export async function run({ vault, hook }: ActionContext): Promise<Record<string, unknown>> {
   const client = vault();
   const state = await health(client);
   const config = readFileOrNull(vaultPaths().configFile) ?? "";
-  const storage = /storage "(\w+)"/.exec(config)?.[1] ?? "unknown";
+  const storage = hook.config.vaultUrl ? "external" : (/storage "(\w+)"/.exec(config)?.[1] ?? "unknown");
   const result: Record<string, unknown> = {
     address: client.url,
     version: state.version,

@@ -13,6 +13,8 @@ export interface VaultPaths {
   tlsDir: string;
   fileStorageDir: string;
   systemdUnit: string;
+  /** The charm's own unit-local state (not Vault's), e.g. the external-Vault login token. */
+  charmState: string;
 }
 
 export function vaultPaths(): VaultPaths {
@@ -23,5 +25,6 @@ export function vaultPaths(): VaultPaths {
     tlsDir: join(common, "certs"),
     fileStorageDir: join(common, "data"),
     systemdUnit: join(machineRoot(), "etc/systemd/system/vault.service"),
+    charmState: join(machineRoot(), "var/lib/vault-charm"),
   };
 }

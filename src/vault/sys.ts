@@ -127,14 +127,36 @@ export async function enableAuthMethod(vault: VaultClient, path: string, type: s
 
 export interface TokenInfo {
   accessor: string;
+  /** Seconds left; 0 for a token that never expires (root). */
   ttl: number;
+  /** The TTL the token was created with, which a renewal asks for again. */
+  creationTtl: number;
   renewable: boolean;
   policies: string[];
 }
 
 export async function lookupSelf(vault: VaultClient): Promise<TokenInfo> {
   const d = data(await vault.request("GET", "auth/token/lookup-self"), "lookup-self");
-  return { accessor: str(d.accessor, "accessor"), ttl: num(d.ttl, "ttl"), renewable: bool(d.renewable, "renewable"), policies: strings(d.policies, "policies") };
+  return {
+    accessor: str(d.accessor, "accessor"),
+    ttl: num(d.ttl, "ttl"),
+    creationTtl: typeof d.creation_ttl === "number" ? d.creation_ttl : 0,
+    renewable: bool(d.renewable, "renewable"),
+    policies: strings(d.policies, "policies"),
+  };
+}
+
+/** Renews the client's token by `incrementSeconds`; returns the TTL Vault granted (less when max TTL nears). */
+export async function renewSelf(vault: VaultClient, incrementSeconds: number): Promise<number> {
+  const r = await vault.request("POST", "auth/token/renew-self", { body: { increment: `${incrementSeconds}s` } });
+  return num(obj(r.auth, "renew.auth").lease_duration, "renew.lease_duration");
+}
+
+/** The client token's capabilities on each path (sys/capabilities-self). */
+export async function capabilitiesSelf(vault: VaultClient, paths: string[]): Promise<Record<string, string[]>> {
+  const r = await vault.request("POST", "sys/capabilities-self", { body: { paths } });
+  const source = r.data && typeof r.data === "object" && !Array.isArray(r.data) ? r.data : r;
+  return Object.fromEntries(paths.map((path) => [path, Array.isArray(source[path]) ? strings(source[path], `capabilities.${path}`) : []]));
 }
 
 export async function revokeSelf(vault: VaultClient): Promise<void> {

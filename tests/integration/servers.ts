@@ -5,6 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { VaultClient } from "../../src/vault/client.js";
+import { sealStatus } from "../../src/vault/sys.js";
 
 export interface Implementation {
   name: "vault" | "openbao";
@@ -36,36 +38,50 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+export interface ServerTls {
+  certPem: string;
+  keyPem: string;
+  /** The CA that signed certPem, to check readiness over TLS. */
+  caPem: string;
+}
+
 /** In-memory storage: both implementations have it (OpenBao 2 dropped `file`), and tests need no persistence. */
-export async function startServer(impl: Implementation, host = "127.0.0.1"): Promise<RunningServer> {
+export async function startServer(impl: Implementation, host = "127.0.0.1", tls?: ServerTls): Promise<RunningServer> {
   const bin = impl.bin;
   if (!bin) throw new Error(`${impl.name} is not installed`);
   const dir = mkdtempSync(join(tmpdir(), "vault-test-"));
   const port = await freePort(host);
   const clusterPort = await freePort(host);
   const config = join(dir, "server.hcl");
+  if (tls) {
+    writeFileSync(join(dir, "tls.crt"), tls.certPem, { mode: 0o600 });
+    writeFileSync(join(dir, "tls.key"), tls.keyPem, { mode: 0o600 });
+  }
+  const listenerTls = tls ? `tls_cert_file = "${join(dir, "tls.crt")}"\n  tls_key_file = "${join(dir, "tls.key")}"` : "tls_disable = true";
+  const scheme = tls ? "https" : "http";
   writeFileSync(
     config,
     [
       // OpenBao 2 removed mlock support and warns about the option.
       impl.name === "vault" ? "disable_mlock = true" : "",
-      `api_addr = "http://${host}:${port}"`,
+      `api_addr = "${scheme}://${host}:${port}"`,
       `cluster_addr = "https://${host}:${clusterPort}"`,
       'storage "inmem" {}',
-      `listener "tcp" {\n  address = "${host}:${port}"\n  cluster_address = "${host}:${clusterPort}"\n  tls_disable = true\n}`,
+      `listener "tcp" {\n  address = "${host}:${port}"\n  cluster_address = "${host}:${clusterPort}"\n  ${listenerTls}\n}`,
       "",
     ].join("\n"),
   );
   const child: ChildProcess = spawn(bin, ["server", `-config=${config}`], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()).slice(-4000));
-  const url = `http://${host}:${port}`;
+  const url = `${scheme}://${host}:${port}`;
+  const probe = new VaultClient({ url, ...(tls ? { caPem: tls.caPem } : {}), timeoutMs: 2000 });
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${bin} exited ${child.exitCode}: ${stderr}`);
     try {
-      const res = await fetch(`${url}/v1/sys/seal-status`);
-      if (res.ok) break;
+      await sealStatus(probe);
+      break;
     } catch {
       // not listening yet
     }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { legacyMountName, legacyRoleName, UnsafeNameError, v0MountName, v0RoleName } from "../../src/relations/vault-kv/naming.js";
-import { detectDialect, isCidr, parseLegacyRequest, parseV0Request } from "../../src/relations/vault-kv/requests.js";
+import { cidrWithin, isCidr } from "../../src/cidr.js";
+import { detectDialect, parseLegacyRequest, parseV0Request } from "../../src/relations/vault-kv/requests.js";
 
 const uuid = "0e3b5f6e-8c1a-4a4e-9d39-bbbed95a405d";
 const j = (v: unknown) => JSON.stringify(v);
@@ -165,4 +166,19 @@ describe("hostile relation values", () => {
       expect(() => legacyMountName(name, "charm-")).toThrow(UnsafeNameError);
     }
   });
+});
+
+describe("cidrWithin", () => {
+  it.each([
+    ["10.0.0.7/32", "10.0.0.0/24", true],
+    ["10.0.0.0/24", "10.0.0.0/24", true],
+    ["10.0.1.7/32", "10.0.0.0/24", false],
+    ["10.0.0.0/16", "10.0.0.0/24", false],
+    ["127.0.0.1/32", "127.177.207.3/32", false],
+    ["2001:db8::1/128", "2001:db8::/32", true],
+    ["2001:db9::1/128", "2001:db8::/32", false],
+    ["::ffff:10.0.0.1/128", "::ffff:10.0.0.0/120", true],
+    ["10.0.0.1/32", "::/1", false],
+    ["not-a-cidr", "10.0.0.0/8", false],
+  ])("%s within %s -> %s", (inner, outer, expected) => expect(cidrWithin(inner, outer)).toBe(expected));
 });

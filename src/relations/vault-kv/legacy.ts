@@ -10,7 +10,8 @@ import { inputsHash, liveSecretIds, secretIdMetadata } from "./credentials.js";
 import { ledgerKey } from "./ledger.js";
 import { legacyMountName, legacyRoleName } from "./naming.js";
 import { isolatedBackendPolicy, sharedBackendPolicy } from "./policies.js";
-import { isCidr, jsonOrRaw, parseLegacyRequest } from "./requests.js";
+import { isCidr } from "../../cidr.js";
+import { jsonOrRaw, parseLegacyRequest } from "./requests.js";
 import { CONSUMER_APPROLE_MOUNT, ensureKvMount, ensurePolicy, ensureRole } from "./vault-objects.js";
 
 const json = (value: string) => JSON.stringify(value);
@@ -27,7 +28,8 @@ export async function serveLegacy(ctx: ServeContext, relation: ConsumerRelation)
   const own = relationGet(relationId, hook.juju.unitName);
   const desired: Record<string, string> = {
     vault_url: json(ctx.endpoint.url),
-    vault_ca: json(Buffer.from(ctx.endpoint.caPem).toString("base64")),
+    // An external Vault trusted through the system store has no CA to send: the key is then unset.
+    vault_ca: ctx.endpoint.caPem ? json(Buffer.from(ctx.endpoint.caPem).toString("base64")) : "",
   };
   const wanted = new Set<string>();
   for (const [unit, bag] of relation.unitBags) {

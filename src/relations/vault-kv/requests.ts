@@ -1,6 +1,7 @@
 // Parsing what vault-kv requirers write. Every value is untrusted: a request is either fully valid
 // or rejected with a reason naming the unit, and nothing is created for it.
 import { isIP } from "node:net";
+import { isCidr } from "../../cidr.js";
 
 export type Parsed<T> = { kind: "valid"; request: T } | { kind: "incomplete" } | { kind: "invalid"; reason: string };
 
@@ -32,14 +33,6 @@ function text(bag: Record<string, string>, key: string): string | undefined | Er
   return value;
 }
 
-export function isCidr(value: string): boolean {
-  const [address, bits, ...rest] = value.split("/");
-  if (rest.length > 0 || address === undefined || bits === undefined || !/^\d{1,3}$/.test(bits)) return false;
-  const family = isIP(address);
-  const max = family === 4 ? 32 : family === 6 ? 128 : -1;
-  const prefix = Number(bits);
-  return max > 0 && prefix >= 1 && prefix <= max;
-}
 
 export interface LegacyRequest {
   /** Juju's name of the requirer unit. */

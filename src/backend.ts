@@ -1,0 +1,81 @@
+// Which Vault the charm operates: its own local one (installed, configured, unsealed here), or an
+// existing external one (config vault-url). Both give the same things to the rest of the charm:
+// an endpoint, a client, Vault's state as verdicts, and a way to open the charm's session.
+import { authorise, type Authorisation } from "./authorization.js";
+import type { Hook } from "./hook.js";
+import { reconcileVaultState } from "./lifecycle.js";
+import { active, blocked, waiting, type Verdict } from "./status.js";
+import { VaultClient } from "./vault/client.js";
+import { VaultUnreachableError } from "./vault/errors.js";
+import { health } from "./vault/sys.js";
+import { reconcileWorkload, type VaultEndpoint } from "./workload.js";
+
+export interface VaultBackend {
+  mode: "local" | "external";
+  endpoint: VaultEndpoint | null;
+  /** A client without a token; null while the local Vault is not running. */
+  vault: VaultClient | null;
+  /** Verdicts from setting the backend up (installing the local workload). */
+  verdicts: Verdict[];
+  /** Vault's own state; `ready` when it is initialised and unsealed, so the charm may use it. */
+  reconcile(): Promise<{ verdicts: Verdict[]; ready: boolean }>;
+  /** Opens the charm's session on this Vault; null when this unit does not hold one. */
+  openSession(): Promise<Authorisation> | null;
+  /** Whether the session's token is the hook's own, to revoke at the end (not a long-lived one). */
+  revokeSessionAtEnd: boolean;
+}
+
+export async function localBackend(hook: Hook): Promise<VaultBackend> {
+  const workload = await reconcileWorkload(hook);
+  const endpoint = workload.endpoint;
+  const vault = endpoint ? new VaultClient({ url: endpoint.url, caPem: endpoint.caPem }) : null;
+  return {
+    mode: "local",
+    endpoint,
+    vault,
+    verdicts: workload.verdicts,
+    async reconcile() {
+      if (!vault) return { verdicts: [], ready: false };
+      const state = await reconcileVaultState(hook, vault, workload.restarted);
+      return { verdicts: state.verdicts, ready: Boolean(state.health?.initialized && !state.health.sealed) };
+    },
+    openSession: () => (vault ? authorise(hook, vault) : null),
+    revokeSessionAtEnd: true,
+  };
+}
+
+/** TLS failures are the operator's to fix (the CA option); other silences may pass on their own. */
+function unreachableVerdict(url: string, error: VaultUnreachableError): Verdict {
+  if (/CERT|SIGNATURE|SELF_SIGNED|TLS|SSL/i.test(error.message)) {
+    return blocked(`External Vault at ${url} failed TLS verification: set vault-ca-certificate to the CA that signed it`);
+  }
+  return waiting(`External Vault at ${url} does not answer`);
+}
+
+export async function externalBackend(hook: Hook): Promise<VaultBackend> {
+  const url = hook.config.vaultUrl.replace(/\/$/, "");
+  const caPem = hook.config.vaultCaCertificate;
+  const vault = new VaultClient({ url, ...(caPem ? { caPem } : {}) });
+  return {
+    mode: "external",
+    endpoint: { url, caPem, address: "" },
+    vault,
+    verdicts: [],
+    async reconcile() {
+      try {
+        const state = await health(vault);
+        if (!state.initialized) return { verdicts: [blocked(`External Vault at ${url} is not initialised`)], ready: false };
+        if (state.sealed) return { verdicts: [blocked(`External Vault at ${url} is sealed`)], ready: false };
+      } catch (error) {
+        if (!(error instanceof VaultUnreachableError)) throw error;
+        hook.log.warn(error.message);
+        return { verdicts: [unreachableVerdict(url, error)], ready: false };
+      }
+      const role = hook.isLeader ? "brokering vault-kv" : "the leader brokers vault-kv";
+      return { verdicts: [active(`External Vault ${url} (${role})`)], ready: true };
+    },
+    // Only the leader works on the external Vault; other units would only spend AppRole logins.
+    openSession: () => (hook.isLeader ? import("./external/session.js").then((m) => m.externalSession(hook, vault)) : null),
+    revokeSessionAtEnd: false,
+  };
+}
