@@ -4,7 +4,7 @@
 // VAULT_CHARM_SKIP_VAULT=1 runs the suite on OpenBao alone, saying so in each skipped suite's name.
 import { runInstaller } from "../sim/workload-binary.js";
 
-function install(script: "install-vault.sh" | "install-openbao.sh", envName: string, args: string[] = []): void {
+function install(script: "install-vault.sh" | "install-openbao.sh" | "install-etcd.sh", envName: string, args: string[] = []): void {
   if (process.env[envName]) return;
   const path = runInstaller(script, args);
   if (path) process.env[envName] = path;
@@ -13,5 +13,6 @@ function install(script: "install-vault.sh" | "install-openbao.sh", envName: str
 
 export default function setup(): void {
   install("install-openbao.sh", "BAO_BIN");
+  install("install-etcd.sh", "ETCD_BIN_DIR");
   install("install-vault.sh", "VAULT_BIN", process.env.VAULT_CHARM_SKIP_VAULT === "1" ? ["--cached-only"] : []);
 }

@@ -11,7 +11,7 @@ export interface WorkloadBinary {
 }
 
 /** Runs one of the project's install scripts; the binary's path (its last line of output) or null. */
-export function runInstaller(script: "install-vault.sh" | "install-openbao.sh", args: string[] = [], progress: "inherit" | "ignore" = "inherit"): string | null {
+export function runInstaller(script: "install-vault.sh" | "install-openbao.sh" | "install-etcd.sh", args: string[] = [], progress: "inherit" | "ignore" = "inherit"): string | null {
   const result = spawnSync("bash", [join(projectRoot(), "scripts", script), ...args], { encoding: "utf8", stdio: ["ignore", "pipe", progress] });
   const path = result.stdout.trim().split("\n").pop() ?? "";
   return result.status === 0 && path && existsSync(path) ? path : null;
