@@ -1,11 +1,16 @@
-// The local Vault workload on this unit: the snap, TLS material, the rendered config and the
-// service. Files are rewritten and Vault restarted only when what they should hold changed.
+// The local Vault workload on this unit: the snap, TLS material, where it stores its data (storage.ts),
+// the rendered config and the service. Files are rewritten and Vault restarted only when what they
+// should hold changed.
 import { join } from "node:path";
 import type { Hook } from "./hook.js";
 import { networkGet, openPort, secretAdd, secretGet, SecretNotFoundError, setWorkloadVersion, unitGet } from "./juju/index.js";
 import { blocked, waiting, type Verdict } from "./status.js";
 import { canLockMemory, readFileOrNull, writeFileIfChanged } from "./vault/files.js";
 import { renderVaultConfig, type EtcdStorage } from "./vault/hcl.js";
+import { VaultClient } from "./vault/client.js";
+import { VaultUnreachableError } from "./vault/errors.js";
+import { health } from "./vault/sys.js";
+import { moveToEtcd, planStorage, recordOnEtcd } from "./storage.js";
 import { vaultPaths } from "./vault/paths.js";
 import * as service from "./vault/service.js";
 import { renderVaultUnit } from "./vault/systemd.js";
@@ -88,7 +93,22 @@ function cachedVaultBuild(snap: service.InstalledSnap): service.VaultBuild | nul
   return build;
 }
 
-export async function reconcileWorkload(hook: Hook, etcd: EtcdStorage | null = null): Promise<WorkloadResult> {
+/** Whether a Vault started on the rendered config is initialised; null when it does not answer in time. */
+async function probeInitialised(url: string, caPem: string): Promise<boolean | null> {
+  const client = new VaultClient({ url, caPem, timeoutMs: 5000 });
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    try {
+      return (await health(client)).initialized;
+    } catch (error) {
+      if (!(error instanceof VaultUnreachableError)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  return null;
+}
+
+export async function reconcileWorkload(hook: Hook): Promise<WorkloadResult> {
   const result: WorkloadResult = { verdicts: [], endpoint: null, restarted: false };
   if (hook.config.vaultUrl) return result; // external-Vault mode runs no local Vault
 
@@ -115,24 +135,50 @@ export async function reconcileWorkload(hook: Hook, etcd: EtcdStorage | null = n
     result.verdicts.push(waiting("Waiting for the leader to create the Vault CA"));
     return result;
   }
+  const storage = await planStorage(hook, build.implementation);
+  result.verdicts.push(...storage.verdicts);
+  if (storage.halt) {
+    if (service.isVaultServiceActive()) {
+      hook.log.warn("stopping Vault: its data is in etcd, which this unit can no longer reach");
+      service.stopVaultService();
+    }
+    return result;
+  }
   const address = unitAddress();
   const paths = vaultPaths();
+  const url = `https://${address}:${VAULT_API_PORT}`;
   const certChanged = await ensureServerCertificate(ca, address, hook);
-  const config = renderVaultConfig({
-    address,
-    apiPort: VAULT_API_PORT,
-    clusterPort: VAULT_CLUSTER_PORT,
-    tlsCertFile: join(paths.tlsDir, "vault.crt"),
-    tlsKeyFile: join(paths.tlsDir, "vault.key"),
-    fileStoragePath: paths.fileStorageDir,
-    raftNodeId: build.implementation === "openbao" ? hook.juju.unitName.replace("/", "-") : null,
-    etcd,
-    defaultLeaseTtl: hook.config.defaultLeaseTtl,
-    maxLeaseTtl: hook.config.maxLeaseTtl,
-    logLevel: hook.config.logLevel,
-    disableMlock: build.implementation === "openbao" ? null : !canLockMemory(),
-  });
-  const configChanged = writeFileIfChanged(paths.configFile, config, 0o600);
+  const render = (etcd: EtcdStorage | null): string =>
+    renderVaultConfig({
+      address,
+      apiPort: VAULT_API_PORT,
+      clusterPort: VAULT_CLUSTER_PORT,
+      tlsCertFile: join(paths.tlsDir, "vault.crt"),
+      tlsKeyFile: join(paths.tlsDir, "vault.key"),
+      fileStoragePath: paths.fileStorageDir,
+      raftNodeId: build.implementation === "openbao" ? hook.juju.unitName.replace("/", "-") : null,
+      etcd,
+      defaultLeaseTtl: hook.config.defaultLeaseTtl,
+      maxLeaseTtl: hook.config.maxLeaseTtl,
+      logLevel: hook.config.logLevel,
+      disableMlock: build.implementation === "openbao" ? null : !canLockMemory(),
+    });
+  let etcd = storage.etcd;
+  if (etcd && storage.move) {
+    const failed = await moveToEtcd(hook, {
+      etcd,
+      configFile: paths.configFile,
+      fileStoragePath: paths.fileStorageDir,
+      fileConfig: render(null),
+      etcdConfig: render(etcd),
+      probeInitialised: () => probeInitialised(url, ca.certPem),
+    });
+    if (failed) {
+      result.verdicts.push(failed);
+      etcd = null;
+    }
+  }
+  const configChanged = writeFileIfChanged(paths.configFile, render(etcd), 0o600);
   if (writeFileIfChanged(paths.systemdUnit, renderVaultUnit(paths.configFile), 0o644)) {
     service.reloadSystemdUnits();
     service.enableVaultService();
@@ -143,8 +189,9 @@ export async function reconcileWorkload(hook: Hook, etcd: EtcdStorage | null = n
     service.startVaultService();
     openPort(VAULT_API_PORT);
     result.restarted = true;
-  } else if (configChanged || certChanged) {
-    hook.log.info(`restarting Vault: ${configChanged ? "configuration" : "certificate"} changed`);
+  } else if (configChanged || certChanged || storage.restart) {
+    const why = configChanged ? "configuration" : certChanged ? "certificate" : "etcd CA";
+    hook.log.info(`restarting Vault: ${why} changed`);
     service.restartVaultService();
     result.restarted = true;
   }
@@ -152,6 +199,7 @@ export async function reconcileWorkload(hook: Hook, etcd: EtcdStorage | null = n
     result.verdicts.push(blocked("Vault failed to start: see the unit log and `journalctl -u vault`"));
     return result;
   }
-  result.endpoint = { url: `https://${address}:${VAULT_API_PORT}`, caPem: ca.certPem, address };
+  if (etcd) recordOnEtcd(hook, etcd);
+  result.endpoint = { url, caPem: ca.certPem, address };
   return result;
 }

@@ -33,19 +33,28 @@ export interface VaultServerConfig {
 
 const q = (value: string): string => JSON.stringify(value);
 
+function etcdStanza(stanza: string, etcd: EtcdStorage): string[] {
+  return [
+    `${stanza} "etcd" {`,
+    `  address    = ${q(etcd.endpoints.join(","))}`,
+    `  path       = ${q(etcd.prefix)}`,
+    '  etcd_api   = "v3"',
+    '  ha_enabled = "true"',
+    `  tls_ca_file   = ${q(etcd.caFile)}`,
+    `  tls_cert_file = ${q(etcd.certFile)}`,
+    `  tls_key_file  = ${q(etcd.keyFile)}`,
+    "}",
+  ];
+}
+
+/** The `vault operator migrate` configuration that copies file storage into etcd. */
+export function renderMigrationConfig(fileStoragePath: string, etcd: EtcdStorage): string {
+  return ["# Rendered by the vault charm for one storage move; removed afterwards.", 'storage_source "file" {', `  path = ${q(fileStoragePath)}`, "}", ...etcdStanza("storage_destination", etcd), ""].join("\n");
+}
+
 export function renderVaultConfig(c: VaultServerConfig): string {
   const storage = c.etcd
-    ? [
-        'storage "etcd" {',
-        `  address    = ${q(c.etcd.endpoints.join(","))}`,
-        `  path       = ${q(c.etcd.prefix)}`,
-        '  etcd_api   = "v3"',
-        '  ha_enabled = "true"',
-        `  tls_ca_file   = ${q(c.etcd.caFile)}`,
-        `  tls_cert_file = ${q(c.etcd.certFile)}`,
-        `  tls_key_file  = ${q(c.etcd.keyFile)}`,
-        "}",
-      ]
+    ? etcdStanza("storage", c.etcd)
     : c.raftNodeId
       ? ['storage "raft" {', `  path    = ${q(c.fileStoragePath)}`, `  node_id = ${q(c.raftNodeId)}`, "}"]
       : ['storage "file" {', `  path = ${q(c.fileStoragePath)}`, "}"];

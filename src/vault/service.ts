@@ -84,3 +84,15 @@ export function restartVaultService(): void {
 export function stopVaultService(): void {
   mustRun("systemctl", ["stop", VAULT_SERVICE]);
 }
+
+/**
+ * `vault operator migrate`: copies every key from `storage_source` to `storage_destination`, both
+ * named in `configFile`, with Vault stopped. Keys are copied as stored (still encrypted by Vault's
+ * barrier); the source is left as it was. Returns Vault's own words when it fails.
+ */
+export function migrateStorage(configFile: string, timeoutMs = 30 * 60 * 1000): { ok: true } | { ok: false; output: string } {
+  const result = spawnSync(VAULT_SNAP, ["operator", "migrate", `-config=${configFile}`], { encoding: "utf8", timeout: timeoutMs });
+  if (result.error) return { ok: false, output: result.error.message };
+  if (result.status === 0) return { ok: true };
+  return { ok: false, output: `${result.stderr}${result.stdout}`.trim().split("\n").slice(-3).join(" ") };
+}

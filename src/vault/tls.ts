@@ -112,3 +112,31 @@ export function serverCertificateIsCurrent(certPem: string, caPem: string, ipAdd
     return false;
   }
 }
+
+export const CLIENT_LIFETIME_DAYS = 90;
+
+/**
+ * A self-signed client certificate (CA:false, clientAuth) for mutual TLS with a service that trusts
+ * this one certificate rather than an issuer, as an etcd_client provider does with `mtls-cert`:
+ * trusting no CA means no other certificate can ever pass as this client.
+ */
+export async function createClientCertificate(commonName: string, days = CLIENT_LIFETIME_DAYS): Promise<KeyedCertificate> {
+  const forge = await loadForge();
+  const { forgeKeys, keyPem } = newKeyPair(forge);
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forgeKeys.publicKey;
+  cert.serialNumber = serialNumber();
+  validity(cert, days);
+  const subject = [{ name: "commonName", value: commonName }];
+  cert.setSubject(subject);
+  cert.setIssuer(subject);
+  cert.setExtensions([
+    { name: "basicConstraints", cA: false, critical: true },
+    { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: "extKeyUsage", clientAuth: true },
+    { name: "subjectKeyIdentifier" },
+  ]);
+  cert.sign(forgeKeys.privateKey, forge.md.sha256.create());
+  // forge writes CRLF line ends; PEM consumers (and content comparisons) expect LF.
+  return { certPem: forge.pki.certificateToPem(cert).replace(/\r\n/g, "\n"), keyPem };
+}
