@@ -276,6 +276,20 @@ export class Sim {
    * The workload dies outside Juju's knowledge (crash, reboot, an operator's systemctl): the
    * daemon gets SIGTERM and the unit's next hook finds it stopped. Resolves once it has exited.
    */
+  /**
+   * Moves leadership to another unit, as Juju does when the leader's agent loses its lease (it was
+   * down or cut off): the new leader gets leader-elected; the old one learns it from is-leader, and
+   * its leader-only tool calls are refused from now on, including in hooks already queued for it.
+   */
+  async transferLeadership(appName: string, toUnit: string): Promise<void> {
+    const app = this.app(appName);
+    if (!app.units.includes(toUnit) || this.unit(toUnit).life !== "alive") throw new SimError(`${toUnit} is not an alive unit of ${appName}`);
+    if (app.leader === toUnit) return;
+    app.leader = toUnit;
+    this.queue(toUnit, hook("leader-elected"));
+    await this.settle();
+  }
+
   async crashWorkload(unitName: string, service = "vault"): Promise<void> {
     const pidFile = join(this.unit(unitName).dataDir, "run", `${service}.pid`);
     const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8")) : 0;

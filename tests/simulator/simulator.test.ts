@@ -53,6 +53,22 @@ describe("event order", () => {
     expect(rel.unitData["consumer/0"]).toEqual({ greeting: "hello", "ingress-address": address, "private-address": address, "egress-subnets": `${address}/32` });
   });
 
+  it("moves leadership when the leader's lease is lost: leader-elected on the new one, refusals on the old", async () => {
+    await sim.deploy(TEST_CHARM, { app: "provider", units: 2 });
+    await sim.deploy(TEST_CHARM, { app: "consumer" });
+    await sim.integrate("provider:out", "consumer:in");
+    sim.hold("provider/0");
+    await sim.transferLeadership("provider", "provider/1");
+    expect(sim.model.apps.provider!.leader).toBe("provider/1");
+    expect(names("provider/1").at(-1)).toBe("leader-elected");
+    // The former leader's queued hooks run as a non-leader: app data is refused to it now.
+    await sim.release("provider/0");
+    const refused = await sim.runAction("provider/0", "set-app-data");
+    expect(refused.status).toBe("failed");
+    expect((await sim.runAction("provider/1", "set-app-data")).status).toBe("completed");
+    await expect(sim.transferLeadership("provider", "provider/7")).rejects.toThrow(/not an alive unit/);
+  });
+
   it("departs, breaks, stops and removes a unit, and elects a new leader", async () => {
     await sim.deploy(TEST_CHARM, { app: "probe", units: 2 });
     await sim.removeUnit("probe/0");
