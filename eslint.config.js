@@ -6,7 +6,7 @@ import tseslint from "typescript-eslint";
 const processModules = ["child_process", "node:child_process"];
 
 export default tseslint.config(
-  { ignores: ["dist/", "build/", "node_modules/", ".sim/", "coverage/", "examples/*/dist/"] },
+  { ignores: ["dist/", "build/", "node_modules/", ".sim/", "coverage/", "examples/*/dist/", "tests/etcd/provider-charm/dist/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -39,7 +39,12 @@ await build({ ...common, entryPoints: { cli: "src/cli.ts" }, outdir: "dist" });
 rmSync("examples/kv-consumer/dist", { recursive: true, force: true });
 await build({ ...common, entryPoints: { consumer: "examples/kv-consumer/src/consumer.ts" }, outdir: "examples/kv-consumer/dist" });
 
-for (const entry of ["dist/charm.mjs", "dist/cli.mjs", "examples/kv-consumer/dist/consumer.mjs"]) {
+// The etcd_client provider fixture charm (tests/etcd/provider-charm) that integration tests deploy
+// next to a real etcd cluster.
+rmSync("tests/etcd/provider-charm/dist", { recursive: true, force: true });
+await build({ ...common, entryPoints: { provider: "tests/etcd/provider-charm/src/charm.ts" }, outdir: "tests/etcd/provider-charm/dist" });
+
+for (const entry of ["dist/charm.mjs", "dist/cli.mjs", "examples/kv-consumer/dist/consumer.mjs", "tests/etcd/provider-charm/dist/provider.mjs"]) {
   writeFileSync(entry, `#!/usr/bin/env node\n${readFileSync(entry, "utf8")}`);
   chmodSync(entry, 0o755);
 }

@@ -13,15 +13,23 @@
 // tests/integration/etcd-cluster.test.ts shows it on the real binary. So trustCertificate() and
 // untrustCertificate() rewrite the bundle and then restart the members one at a time, each time
 // waiting until every member reports healthy again, so the cluster keeps quorum and stays available.
+//
+// A provider charm running in the simulator operates the cluster as Charmed etcd operates its own:
+// `cluster.json` (descriptorFile) tells it the endpoints, CA, truststore file, etcdctl and root's
+// client identity, and a control socket (./control.ts) restarts the members after it has rewritten
+// the truststore. The truststore file is the one source of truth, shared by the charm and the
+// methods below (./truststore.ts), so both can add certificates without undoing each other's.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { connect as tlsConnect } from "node:tls";
 import { join } from "node:path";
 import forge from "node-forge";
+import { serveControl, type ClusterDescriptor, type MemberState } from "./control.js";
+import { readTruststore, samePem, sha256, writeTruststore, type TrustEntry } from "./truststore.js";
 
 export interface KeyedCertificate {
   certPem: string;
@@ -67,6 +75,8 @@ export interface EtcdCluster {
   readonly truststoreFile: string;
   /** Temp directory holding certificates, data dirs and logs; removed by stop(). */
   readonly dir: string;
+  /** `cluster.json`: the ClusterDescriptor a provider charm is configured with. */
+  readonly descriptorFile: string;
   readonly root: KeyedCertificate;
   issueClientCertificate(commonName: string): Promise<KeyedCertificate>;
   identityFiles(identity: KeyedCertificate): IdentityFiles;
@@ -83,6 +93,8 @@ export interface EtcdCluster {
   restartMember(index: number): Promise<void>;
   /** Restarts the running members one at a time, waiting for all to be healthy after each. */
   rollingRestart(): Promise<void>;
+  /** Per member: running, pid, and which truststore it loaded (what the control socket's `status` answers). */
+  members(): MemberState[];
   /** Index of the member that is currently the raft leader, as the running members report it. */
   leader(): Promise<number>;
   /**
@@ -204,12 +216,6 @@ function writePrivate(path: string, content: string): void {
   chmodSync(path, 0o600); // the mode option only applies when the file is created
 }
 
-function writeAtomically(path: string, content: string, mode: number): void {
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, content, { mode });
-  renameSync(tmp, path);
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Member {
@@ -220,6 +226,7 @@ interface Member {
   pidFile: string;
   child: ChildProcess | null;
   log: string;
+  truststoreSha256: string | null;
 }
 
 export async function startEtcdCluster(options: StartOptions): Promise<EtcdCluster> {
@@ -250,9 +257,7 @@ export async function startEtcdCluster(options: StartOptions): Promise<EtcdClust
   const caFile = join(dir, "ca.pem");
   writeFileSync(caFile, ca.certPem, { mode: 0o644 });
   const truststoreFile = join(dir, "truststore.pem");
-  const trusted: string[] = [];
-  const writeTruststore = () => writeAtomically(truststoreFile, [ca.certPem, ...trusted].map((pem) => pem.trim() + "\n").join(""), 0o644);
-  writeTruststore();
+  writeTruststore(truststoreFile, [{ note: "the cluster CA: members, root and issueClientCertificate's clients", pem: ca.certPem }]);
 
   // One certificate for every member: the same identity on the client and the peer port.
   const server = issueLeaf(ca, "etcd-member", true);
@@ -282,6 +287,7 @@ export async function startEtcdCluster(options: StartOptions): Promise<EtcdClust
     pidFile: join(pidDir, `member${i}`),
     child: null,
     log: "",
+    truststoreSha256: null,
   }));
   const endpoints = members.map((m) => `https://127.0.0.1:${m.clientPort}`);
   const initialCluster = members.map((m) => `${m.name}=https://127.0.0.1:${m.peerPort}`).join(",");
@@ -318,6 +324,7 @@ export async function startEtcdCluster(options: StartOptions): Promise<EtcdClust
       "--logger=zap",
       "--log-outputs=stderr",
     ];
+    m.truststoreSha256 = sha256(readFileSync(truststoreFile, "utf8"));
     const child = spawn(etcdBin, args, { stdio: ["ignore", "ignore", "pipe"] });
     m.child = child;
     if (child.pid) writeFileSync(m.pidFile, String(child.pid));
@@ -444,15 +451,41 @@ export async function startEtcdCluster(options: StartOptions): Promise<EtcdClust
     }
   };
 
-  const updateTrust = async (change: () => boolean, opts: TrustOptions = {}): Promise<void> => {
-    if (!change()) return;
-    writeTruststore();
-    if (opts.restart ?? true) await rollingRestart();
+  // One rolling restart at a time, whoever asks (a test, or a charm through the control socket).
+  let restarting: Promise<void> = Promise.resolve();
+  const serializedRollingRestart = (): Promise<void> => (restarting = restarting.catch(() => undefined).then(rollingRestart));
+
+  /** `change` edits the file's entries in place and says whether it changed anything. */
+  const updateTrust = async (change: (entries: TrustEntry[]) => boolean, opts: TrustOptions = {}): Promise<void> => {
+    const entries = readTruststore(truststoreFile);
+    if (!change(entries)) return;
+    writeTruststore(truststoreFile, entries);
+    if (opts.restart ?? true) await serializedRollingRestart();
   };
+
+  const memberStates = (): MemberState[] =>
+    members.map((m) => ({ name: m.name, running: m.child !== null, pid: m.child?.pid ?? null, truststoreSha256: m.truststoreSha256 }));
+
+  const descriptorFile = join(dir, "cluster.json");
+  const controlSocket = join(dir, "control.sock");
+  const descriptor: ClusterDescriptor = {
+    endpoints,
+    caFile,
+    truststoreFile,
+    etcdctl: etcdctlBin,
+    root: identityFiles(root),
+    control: controlSocket,
+  };
+  writeFileSync(descriptorFile, `${JSON.stringify(descriptor, null, 2)}\n`, { mode: 0o644 });
+  const control = await serveControl(controlSocket, async (request) => {
+    if (request.op === "rolling-restart") await serializedRollingRestart();
+    return memberStates();
+  });
 
   let stopped = false;
   const killAllNow = () => {
     for (const m of members) m.child?.kill("SIGKILL");
+    control.close();
     try {
       watchdog.kill("SIGKILL");
     } catch {
@@ -468,6 +501,7 @@ export async function startEtcdCluster(options: StartOptions): Promise<EtcdClust
     caFile,
     truststoreFile,
     dir,
+    descriptorFile,
     root,
     async issueClientCertificate(commonName) {
       return issueLeaf(ca, commonName, false);
@@ -485,17 +519,17 @@ export async function startEtcdCluster(options: StartOptions): Promise<EtcdClust
       await etcdctl(["role", "delete", `${user}-rw`]);
     },
     trustCertificate(pem, opts) {
-      return updateTrust(() => {
-        if (trusted.some((p) => p.trim() === pem.trim())) return false;
-        trusted.push(pem);
+      return updateTrust((entries) => {
+        if (entries.some((e) => samePem(e.pem, pem))) return false;
+        entries.push({ note: "trusted by the test", pem: pem.trim() });
         return true;
       }, opts);
     },
     untrustCertificate(pem, opts) {
-      return updateTrust(() => {
-        const index = trusted.findIndex((p) => p.trim() === pem.trim());
+      return updateTrust((entries) => {
+        const index = entries.findIndex((e, i) => i > 0 && samePem(e.pem, pem));
         if (index < 0) return false;
-        trusted.splice(index, 1);
+        entries.splice(index, 1);
         return true;
       }, opts);
     },
@@ -512,7 +546,8 @@ export async function startEtcdCluster(options: StartOptions): Promise<EtcdClust
       launch(index);
       await waitHealthy(running());
     },
-    rollingRestart,
+    rollingRestart: serializedRollingRestart,
+    members: memberStates,
     async leader() {
       // `-w simple`: endpoint, member ID, version, DB size, is leader, is learner, term, index, applied, errors.
       const up = running();
