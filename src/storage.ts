@@ -25,6 +25,8 @@ export interface StoragePlan {
   etcd: EtcdStorage | null;
   /** Vault must not run: its data is in etcd, which it can no longer reach. */
   halt: boolean;
+  /** On etcd, but the provider is not ready: keep a running Vault as it is, start a stopped one later. */
+  holdIfStopped: boolean;
   /** A file Vault reads only at start-up changed (the etcd CA): restart even if the config did not. */
   restart: boolean;
   /** Leader, first time on etcd: move the file data before starting there. */
@@ -72,7 +74,7 @@ function writeEtcdFiles(view: Extract<EtcdView, { kind: "ready" }>): { etcd: Etc
   return { etcd, caChanged };
 }
 
-const local = (verdicts: Verdict[] = []): StoragePlan => ({ etcd: null, halt: false, restart: false, move: false, verdicts });
+const local = (verdicts: Verdict[] = []): StoragePlan => ({ etcd: null, halt: false, holdIfStopped: false, restart: false, move: false, verdicts });
 
 export async function planStorage(hook: Hook, implementation: VaultImplementation): Promise<StoragePlan> {
   const marker = readMarker();
@@ -83,8 +85,9 @@ export async function planStorage(hook: Hook, implementation: VaultImplementatio
     return { ...local([verdict]), halt: true };
   }
   if (implementation === "openbao") return local([blocked("etcd storage needs HashiCorp Vault: OpenBao has no etcd backend (remove the etcd relation)")]);
-  // Already on etcd and the provider is busy (a new certificate, a restart): keep what Vault has.
-  if (view.kind === "pending") return { ...local([view.verdict]), etcd: marker?.etcd ?? null };
+  // Already on etcd and the provider is busy (a new certificate, a restart, a new relation that has
+  // no user yet): a running Vault keeps what it has; a stopped one waits, as it could not connect.
+  if (view.kind === "pending") return { ...local([view.verdict]), etcd: marker?.etcd ?? null, holdIfStopped: marker !== null };
 
   const { etcd, caChanged } = writeEtcdFiles(view);
   setPeerUnitValues(hook.juju.unitName, { [CERTIFICATE_IN_USE_KEY]: view.identity.fingerprint });

@@ -144,6 +144,7 @@ export async function reconcileWorkload(hook: Hook): Promise<WorkloadResult> {
     }
     return result;
   }
+  if (storage.holdIfStopped && !service.isVaultServiceActive()) return result;
   const address = unitAddress();
   const paths = vaultPaths();
   const url = `https://${address}:${VAULT_API_PORT}`;

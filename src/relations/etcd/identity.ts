@@ -43,6 +43,11 @@ export function certificateFingerprint(pem: string): string {
   return createHash("sha256").update(new X509Certificate(pem).raw).digest("hex").slice(0, 32);
 }
 
+/** The 20-character id of a secret URI in any of Juju's forms (secret://<model>/<id>, secret:<id>, <id>). */
+function secretIdOf(uri: string): string {
+  return uri.slice(Math.max(uri.lastIndexOf("/"), uri.lastIndexOf(":")) + 1);
+}
+
 function pemBlocks(text: string): string[] {
   return text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 }
@@ -71,7 +76,9 @@ function expiryOf(certPem: string): number {
 async function newIdentity(hook: Hook, user: string, existing: ClientIdentity | null): Promise<ClientIdentity> {
   const cert = await createClientCertificate(user);
   const content = { certificate: cert.certPem, "private-key": cert.keyPem };
-  const expire = new Date(expiryOf(cert.certPem) - ROTATE_BEFORE_DAYS * DAY_MS).toISOString();
+  // A duration, not a time: Juju counts it from its own clock, so the expiry stays ROTATE_BEFORE_DAYS
+  // ahead of the certificate's end whatever this machine's clock says.
+  const expire = `${Math.max(3600, Math.floor((expiryOf(cert.certPem) - ROTATE_BEFORE_DAYS * DAY_MS - Date.now()) / 1000))}s`;
   if (existing) {
     secretSet(secretInfoGet({ label: ETCD_IDENTITY_LABEL }).id, content, { expire });
     hook.log.info(`etcd: rotated the client certificate of ${user}; the old one stays trusted until every unit has moved`);
@@ -120,8 +127,10 @@ export function publishRequest(relationId: number, names: EtcdNames, mtlsSecretU
     "provided-secrets": JSON.stringify(["mtls-cert"]),
   };
   const own = relationGet(relationId, appName, { app: true });
+  // secret-add answers a secret://<model>/<id> URI, secret-info-get the bare id: keep the published form.
+  if (own["secret-mtls"] && secretIdOf(own["secret-mtls"]) === secretIdOf(mtlsSecretUri)) desired["secret-mtls"] = own["secret-mtls"];
   // A grant is scoped to its relation: a new relation (or a new secret) needs a new one.
-  if (own["secret-mtls"] !== mtlsSecretUri) secretGrant(mtlsSecretUri, relationId);
+  else secretGrant(mtlsSecretUri, relationId);
   const changed = Object.fromEntries(Object.entries(desired).filter(([key, value]) => own[key] !== value));
   if (Object.keys(changed).length > 0) relationSet(relationId, changed, { app: true });
 }
