@@ -6,7 +6,7 @@ import { basename, join, resolve } from "node:path";
 import { execFileSync } from "node:child_process";
 import { validateActionParams } from "./action-params.js";
 import { loadCharmSpec } from "./charm-spec.js";
-import { latestRevisions, relationChanges, relationEnv, secretChanges, secretRemovals, snapshotRelations, timedSecretEvents } from "./followups.js";
+import { latestRevisions, relationChanges, relationEnv, rescheduleRotation, secretChanges, secretRemovals, snapshotRelations, timedSecretEvents } from "./followups.js";
 import { HookServer } from "./hook-server.js";
 import { newSecretId, parseSecretId, SECRET_KEY, secretUri } from "./hooktools/secret-content.js";
 import { installHookTools } from "./jujuc.js";
@@ -267,7 +267,7 @@ export class Sim {
     unit.errorHook = null;
     if (!retry) {
       const index = this.model.queue.findIndex((q) => q.unit === unitName);
-      if (index >= 0) this.model.queue.splice(index, 1);
+      if (index >= 0) this.afterSecretRotate(this.model.queue.splice(index, 1)[0]!.event);
     }
     await this.settle();
   }
@@ -329,8 +329,16 @@ export class Sim {
     this.runs.push(run);
     this.options.onHook?.(run);
     if (run.exitCode !== 0) return event.kind === "hook";
+    this.afterSecretRotate(event);
     this.model.queue.push(...relationChanges(this.model, relations, unitName), ...secretChanges(this.model, revisions), ...secretRemovals(this.model));
     return false;
+  }
+
+  /** A secret-rotate that ran (or was skipped by `resolve --no-retry`) sets the next rotation time. */
+  private afterSecretRotate(event: HookEvent): void {
+    if (event.kind === "hook" && event.name === "secret-rotate" && event.env?.JUJU_SECRET_ID) {
+      rescheduleRotation(this.model, parseSecretId(event.env.JUJU_SECRET_ID), now(this.model));
+    }
   }
 
   /** relation-list reflects a joined unit from its -joined hook on, and drops a departed one at -departed. */
