@@ -36,6 +36,8 @@ export class Sim {
   hookWrapper: string[] = [];
   /** Units whose agents are "slow": their events wait until released (tests of stale observers). */
   private readonly held = new Set<string>();
+  /** Units to hold once they have run a given hook. */
+  private readonly holdAfter = new Map<string, string>();
   private constructor(
     readonly paths: ModelPaths,
     readonly model: ModelState,
@@ -284,14 +286,20 @@ export class Sim {
     for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
   }
 
-  /** Holds a unit's queued events back, as a busy or slow unit agent would, until release(). */
-  hold(unitName: string): void {
+  /**
+   * Holds a unit's queued events back, as a busy or slow unit agent would, until release(). With
+   * `after`, the unit first runs its events up to and including that hook (say, the secret-rotate
+   * that wrote a new revision), then is held before the next (its own secret-changed).
+   */
+  hold(unitName: string, options: { after?: string } = {}): void {
     this.unit(unitName);
-    this.held.add(unitName);
+    if (options.after) this.holdAfter.set(unitName, options.after);
+    else this.held.add(unitName);
   }
 
   async release(unitName: string): Promise<void> {
     this.held.delete(unitName);
+    this.holdAfter.delete(unitName);
     await this.settle();
   }
 
@@ -326,6 +334,10 @@ export class Sim {
     const relations = snapshotRelations(this.model);
     const revisions = latestRevisions(this.model);
     const run = await runEvent(this.model, this.paths, this.server, unitName, event, this.hookWrapper);
+    if (event.kind === "hook" && this.holdAfter.get(unitName) === event.name) {
+      this.holdAfter.delete(unitName);
+      this.held.add(unitName);
+    }
     this.runs.push(run);
     this.options.onHook?.(run);
     if (run.exitCode !== 0) return event.kind === "hook";

@@ -238,6 +238,21 @@ describe("secret lifecycle as Juju drives it", () => {
     expect(events("provider/0").filter((e) => e.startsWith("hooks/secret-remove"))).toEqual([expect.stringMatching(/secret=1$/)]);
   });
 
+  it("can hold a unit right after a given hook, leaving its next events queued until released", async () => {
+    const secret = await shareSecret({ rotate: "hourly" });
+    expect((await sim.runAction("provider/0", "read-own")).status).toBe("completed");
+    sim.unit("provider/0").state["on-rotate"] = "new-revision";
+    sim.hold("provider/0", { after: "secret-rotate" });
+    await sim.advance(61 * MINUTE, false);
+    // The owner wrote revision 2 in secret-rotate; its own secret-changed waits, so it still tracks 1.
+    expect(names("provider/0").at(-1)).toBe("secret-rotate");
+    expect(secret.revisions.map((r) => r.revision)).toEqual([1, 2]);
+    expect(secret.tracking["provider/0"]).toBe(1);
+    await sim.release("provider/0");
+    expect(names("provider/0").slice(-2)).toEqual(["secret-changed", "secret-remove"]);
+    expect(secret.tracking["provider/0"]).toBe(2);
+  });
+
   it("rotates on the policy's schedule and, when no revision was written, tries again five minutes later", async () => {
     const secret = await shareSecret({ rotate: "hourly" });
     await sim.advance(59 * MINUTE, false);
