@@ -30,7 +30,17 @@ export interface SimOptions {
 
 const appOf = (unit: string) => unit.slice(0, unit.lastIndexOf("/"));
 
+/** Test instrumentation: told about every model opened, every hook run and every model destroyed. */
+export interface SimObserver {
+  opened?(sim: Sim): void;
+  ran?(sim: Sim, run: HookRun): void;
+  /** Before destroy() deletes the model directory (its logs and machines). */
+  destroying?(sim: Sim): void;
+}
+
 export class Sim {
+  /** Registered by test setup (tests/setup/leak-scan.ts); empty for the CLI and the demo. */
+  static readonly observers: SimObserver[] = [];
   readonly runs: HookRun[] = [];
   /** Command prefix for every dispatch (the benchmark measures peak RSS with /usr/bin/time). */
   hookWrapper: string[] = [];
@@ -55,6 +65,7 @@ export class Sim {
     const server = await HookServer.start(paths.socket);
     const sim = new Sim(paths, model, server, options);
     sim.save();
+    for (const observer of Sim.observers) observer.opened?.(sim);
     return sim;
   }
 
@@ -70,6 +81,7 @@ export class Sim {
   /** Stops every workload process the units started and deletes the model directory. */
   async destroy(): Promise<void> {
     for (const unit of Object.values(this.model.units)) killWorkloads(unit.dataDir);
+    for (const observer of Sim.observers) observer.destroying?.(this);
     await this.server.close();
     rmSync(this.paths.dir, { recursive: true, force: true });
   }
@@ -340,6 +352,7 @@ export class Sim {
     }
     this.runs.push(run);
     this.options.onHook?.(run);
+    for (const observer of Sim.observers) observer.ran?.(this, run);
     if (run.exitCode !== 0) return event.kind === "hook";
     this.afterSecretRotate(event);
     this.model.queue.push(...relationChanges(this.model, relations, unitName), ...secretChanges(this.model, revisions), ...secretRemovals(this.model));
