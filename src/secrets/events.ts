@@ -76,12 +76,13 @@ async function removeRevision(hook: Hook, vault: VaultClient, ledger: Credential
  * null when it has none this hook (sealed, not yet authorised); removals then wait for one.
  */
 export async function serveOwnedSecrets(hook: Hook, vault: VaultClient | null): Promise<void> {
-  if (!hook.isLeader) return;
   const { event, juju } = hook;
+  const removal = event.type === "secret" && event.kind === "remove" && juju.secretId && juju.secretRevision !== null ? { uri: juju.secretId, revision: juju.secretRevision } : null;
+  if (!hook.isLeader || (!vault && !removal)) return;
   const ledger = CredentialLedger.read(hook.juju.appName);
-  if (event.type === "secret" && event.kind === "remove" && juju.secretId && juju.secretRevision !== null) {
-    ledger.deferRemoval(juju.secretId, juju.secretRevision);
-    if (!vault) hook.log.info(`revision ${juju.secretRevision} of ${juju.secretLabel || juju.secretId} will be removed once the charm can reach Vault`);
+  if (removal) {
+    ledger.deferRemoval(removal.uri, removal.revision);
+    if (!vault) hook.log.info(`revision ${removal.revision} of ${juju.secretLabel || removal.uri} will be removed once the charm can reach Vault`);
   }
   if (vault) {
     for (const { uri, revision } of ledger.pendingRemovals()) await removeRevision(hook, vault, ledger, uri, revision);

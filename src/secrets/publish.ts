@@ -2,7 +2,7 @@
 // rotation policy and an expiry inside the credential's validity, and recorded in the ledger with
 // the credential's accessor so that the revision's removal revokes exactly it.
 import type { Hook } from "../hook.js";
-import { secretAdd, secretInfoGet, secretSet, type SecretContent } from "../juju/index.js";
+import { secretAdd, secretInfoGet, secretSet, type RotatePolicy, type SecretContent } from "../juju/index.js";
 import { listSecretIdAccessors } from "../vault/approle.js";
 import type { VaultClient } from "../vault/client.js";
 import type { OwnedSecretKind } from "./catalog.js";
@@ -35,9 +35,17 @@ async function strays(vault: VaultClient, ledger: CredentialLedger, secretId: st
   return live.filter((accessor) => !known.has(accessor)).map((accessor) => ({ role: rev.credential.role, accessor }));
 }
 
+/**
+ * The metadata a new revision of an owned secret is written with: its kind's rotation policy, and
+ * an expiry inside the validity of the credential it holds. For any owned secret, Vault credential
+ * or not (the etcd client certificate: its notBefore and notAfter).
+ */
+export function revisionMetadata(hook: Hook, kind: OwnedSecretKind, validity: Validity | null): { rotate: RotatePolicy; expire?: string } {
+  return { rotate: policyFor(kind, hook.config).rotate, ...(validity ? { expire: revisionExpiry(validity) } : {}) };
+}
+
 export async function publishCredentialRevision(hook: Hook, vault: VaultClient, ledger: CredentialLedger, rev: CredentialRevision): Promise<{ secretId: string; revision: number }> {
-  const policy = policyFor(rev.kind, hook.config);
-  const metadata = { rotate: policy.rotate, ...(rev.validity ? { expire: revisionExpiry(rev.validity) } : {}) };
+  const metadata = revisionMetadata(hook, rev.kind, rev.validity);
   // Vault first: a refusal there leaves no revision behind that the ledger does not know.
   const adopted = await strays(vault, ledger, rev.secretId, rev);
   let secretId: string;
