@@ -5,8 +5,9 @@
 // Scanned: unit logs (juju-log, hook output), the snap/systemctl shims' argv and what they exec,
 // the workload's own log, and the argv of every hook-tool call. Allowed by design, and only these:
 // action-set in the actions whose job is to return a secret (initialize, generate-secret-id,
-// kv-get, the example consumer's get), and the simulator's shell test charm, whose tests use the
-// key=value form of the secret tools with throwaway values.
+// kv-get, the example consumer's get); the simulator's shell test charm, whose tests use the
+// key=value form of the secret tools with throwaway values; and AppRole role-ids in Vault's own
+// log, which names identity aliases after them (see leaksIn).
 import { afterAll, expect } from "vitest";
 import { Sim } from "../sim/controller.js";
 import { harvestSecrets, leaksIn, transcriptOf, type SecretRegistry, type Transcript } from "../integration/leaks.js";

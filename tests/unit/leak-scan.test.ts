@@ -68,4 +68,19 @@ describe("leak scan", () => {
     );
     expect(leaks).toEqual([`argv of action-set in vault/0 action vault-status: result root-token of action initialize 1`]);
   });
+
+  it("lets Vault's own log name an AppRole alias by its role-id, and nothing more", () => {
+    const vaultLog = "units/vault-0/root/var/log/vault.log";
+    const leaks = leaksIn(
+      transcript({
+        logs: new Map([
+          [vaultLog, "[WARN]  identity: duplicate identity name: alias_name=role-7777-8888\n"],
+          ["logs/vault-0.log", "INFO vault/0 update-status: role role-7777-8888\n"],
+          ["units/vault-1/root/var/log/vault.log", `[INFO] ${ROOT}\n`],
+        ]),
+      }),
+      registry,
+    );
+    expect(leaks).toEqual(["logs/vault-0.log: secret vault-approle-charm revision 3 key role-id", "units/vault-1/root/var/log/vault.log: result root-token of action initialize 1"]);
+  });
 });
