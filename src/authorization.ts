@@ -2,12 +2,13 @@
 // secret-id live in an app-owned Juju secret. Each hook logs in afresh and revokes its token at the end.
 import type { Hook } from "./hook.js";
 import { secretGet, SecretNotFoundError } from "./juju/index.js";
+import { CHARM_APPROLE_LABEL } from "./secrets/catalog.js";
+import { readSecret } from "./secrets/read.js";
 import { blocked, type Verdict } from "./status.js";
 import type { VaultClient } from "./vault/client.js";
-import { login } from "./vault/approle.js";
+import { login, type LoginResult } from "./vault/approle.js";
 import { VaultPermissionDeniedError, VaultRequestError } from "./vault/errors.js";
 
-export const CHARM_APPROLE_SECRET_LABEL = "vault-approle-charm";
 export const CHARM_APPROLE_MOUNT = "approle";
 /** Deliberately outside the consumer prefix, so consumer clean-up can never touch it. */
 export const CHARM_ROLE_NAME = "juju-vault-charm";
@@ -15,34 +16,65 @@ export const CHARM_POLICY_NAME = "juju-vault-charm";
 
 export type Authorisation = { client: VaultClient; verdicts: [] } | { client: null; verdicts: Verdict[] };
 
-export function readCharmCredentials(): { roleId: string; secretId: string } | null {
+interface CharmCredentials {
+  roleId: string;
+  secretId: string;
+}
+
+function credentialsFrom(content: Record<string, string>): CharmCredentials | null {
+  return content["role-id"] && content["secret-id"] ? { roleId: content["role-id"], secretId: content["secret-id"] } : null;
+}
+
+/** The revision this unit tracks, or the newest on its secret-changed; null before authorize-charm. */
+export function readCharmCredentials(hook: Hook, refresh = false): CharmCredentials | null {
   try {
-    const content = secretGet({ label: CHARM_APPROLE_SECRET_LABEL });
-    if (!content["role-id"] || !content["secret-id"]) return null;
-    return { roleId: content["role-id"], secretId: content["secret-id"] };
+    return credentialsFrom(refresh ? secretGet({ label: CHARM_APPROLE_LABEL, refresh: true }) : readSecret(hook, { label: CHARM_APPROLE_LABEL }));
   } catch (error) {
     if (error instanceof SecretNotFoundError) return null;
     throw error;
   }
 }
 
+const refused = (error: unknown) => error instanceof VaultPermissionDeniedError || (error instanceof VaultRequestError && error.status === 400);
+
+/**
+ * Logs in with the tracked revision. If Vault refuses it (its secret-id ran out while this unit
+ * was away), the unit moves to the newest revision, which the leader renewed in time.
+ */
+async function loginAsCharm(hook: Hook, vault: VaultClient, credentials: CharmCredentials): Promise<LoginResult> {
+  try {
+    return await login(vault, CHARM_APPROLE_MOUNT, credentials.roleId, credentials.secretId);
+  } catch (error) {
+    const newest = refused(error) ? readCharmCredentials(hook, true) : null;
+    if (!newest || newest.secretId === credentials.secretId) throw error;
+    hook.log.info("the tracked revision of the charm's credentials was refused; using the newest one");
+    return login(vault, CHARM_APPROLE_MOUNT, newest.roleId, newest.secretId);
+  }
+}
+
 export async function authorise(hook: Hook, vault: VaultClient): Promise<Authorisation> {
-  const credentials = readCharmCredentials();
+  const credentials = readCharmCredentials(hook);
   if (!credentials) return { client: null, verdicts: [blocked("Charm not authorised: run authorize-charm")] };
   try {
-    const session = await login(vault, CHARM_APPROLE_MOUNT, credentials.roleId, credentials.secretId);
+    const session = await loginAsCharm(hook, vault, credentials);
     return { client: vault.withToken(session.token), verdicts: [] };
   } catch (error) {
-    if (error instanceof VaultPermissionDeniedError || (error instanceof VaultRequestError && error.status === 400)) {
-      hook.log.warn(`the charm's AppRole login was refused: ${error.message}`);
+    if (refused(error)) {
+      hook.log.warn(`the charm's AppRole login was refused: ${(error as Error).message}`);
       return { client: null, verdicts: [blocked("Charm's Vault credentials were refused: run authorize-charm again")] };
     }
     throw error;
   }
 }
 
+type PolicyRules = [string, string[]][];
+
+function renderPolicy(rules: PolicyRules): string {
+  return rules.map(([path, caps]) => `path "${path}" {\n  capabilities = ${JSON.stringify(caps)}\n}\n`).join("\n");
+}
+
 /** What the charm needs on a Vault (managed mounts, their policies and AppRoles, health): path -> capabilities. */
-export function charmPolicyRules(prefix: string): [string, string[]][] {
+export function charmPolicyRules(prefix: string): PolicyRules {
   return [
     ["sys/health", ["read"]],
     ["sys/mounts", ["read"]],
@@ -59,9 +91,26 @@ export function charmPolicyRules(prefix: string): [string, string[]][] {
   ];
 }
 
-/** The charm's policy in HCL: the one authorize-charm writes, and the one to give it on an external Vault. */
+/**
+ * On the local Vault the charm also renews its own credentials: issue, list, look up and destroy
+ * secret-ids of its own role, and nothing else on it (not the role itself, whose policies it
+ * could otherwise widen). An external Vault's operators keep the charm's credentials themselves.
+ */
+export function ownRoleRules(): PolicyRules {
+  const role = `auth/${CHARM_APPROLE_MOUNT}/role/${CHARM_ROLE_NAME}`;
+  return [
+    [`${role}/secret-id`, ["update", "list"]],
+    [`${role}/secret-id-accessor/lookup`, ["update"]],
+    [`${role}/secret-id-accessor/destroy`, ["update"]],
+  ];
+}
+
+/** The charm's policy in HCL for an external Vault (what `vault-charm policy` prints). */
 export function charmPolicy(prefix: string): string {
-  return charmPolicyRules(prefix)
-    .map(([path, caps]) => `path "${path}" {\n  capabilities = ${JSON.stringify(caps)}\n}\n`)
-    .join("\n");
+  return renderPolicy(charmPolicyRules(prefix));
+}
+
+/** The policy authorize-charm writes on the local Vault. */
+export function localCharmPolicy(prefix: string): string {
+  return renderPolicy([...charmPolicyRules(prefix), ...ownRoleRules()]);
 }

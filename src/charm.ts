@@ -98,6 +98,8 @@ export async function handleEvent(hook: Hook): Promise<HookOutcome> {
         verdicts.push(...(await serveConsumers(hook, access.client, backend.endpoint)));
       }
     }
+    // Owned secrets' rotate/expired/remove (src/secrets); without a session, removals wait for one.
+    if (hook.isLeader) await (await import("./secrets/events.js")).serveOwnedSecrets(hook, opening && backend.endpoint ? (await opening).client : null);
   } finally {
     await session.close();
   }

@@ -8,6 +8,8 @@ export interface CharmConfig {
   wrapTtl: string;
   bindCidr: boolean;
   credentialRotation: string;
+  /** Lifetime of each secret-id in the charm's own AppRole credentials (a duration; "0" for none). */
+  charmSecretIdTtl: string;
   defaultLeaseTtl: string;
   maxLeaseTtl: string;
   logLevel: "trace" | "debug" | "info" | "warn" | "error";
@@ -50,6 +52,7 @@ export const DEFAULT_CONFIG: CharmConfig = {
   wrapTtl: "1h",
   bindCidr: true,
   credentialRotation: "monthly",
+  charmSecretIdTtl: "2160h",
   defaultLeaseTtl: "168h",
   maxLeaseTtl: "720h",
   logLevel: "info",
@@ -99,6 +102,7 @@ export function parseConfig(raw: Record<string, unknown>): ParsedConfig {
     text("credential-rotation", (v) =>
       (ROTATE_POLICIES as readonly string[]).includes(v) ? null : `must be one of ${ROTATE_POLICIES.join(", ")}`,
     ) ?? config.credentialRotation;
+  config.charmSecretIdTtl = text("charm-secret-id-ttl", duration) ?? config.charmSecretIdTtl;
   config.defaultLeaseTtl = text("default-lease-ttl", duration) ?? config.defaultLeaseTtl;
   config.maxLeaseTtl = text("max-lease-ttl", duration) ?? config.maxLeaseTtl;
   config.logLevel =

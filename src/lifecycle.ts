@@ -1,7 +1,8 @@
 // Vault's own state on this unit: initialised, unsealed (by the operator or from `unseal-keys`),
 // and whether the charm holds its own AppRole. Each step reports a verdict an operator can act on.
 import type { Hook } from "./hook.js";
-import { PermissionDeniedError, secretGet, SecretNotFoundError } from "./juju/index.js";
+import { PermissionDeniedError, SecretNotFoundError } from "./juju/index.js";
+import { readSecret } from "./secrets/read.js";
 import { active, blocked, waiting, type Verdict } from "./status.js";
 import { parseUnsealKeys } from "./unseal.js";
 import type { VaultClient } from "./vault/client.js";
@@ -18,9 +19,8 @@ function readUnsealKeys(hook: Hook): { keys: string[] } | { verdict: Verdict } {
   const uri = hook.config.unsealKeysSecret;
   if (!uri) return { verdict: blocked("Vault is sealed: run unseal or set unseal-keys") };
   try {
-    // secret-changed on this secret asks for the newest revision; other hooks use the tracked one.
-    const refresh = hook.event.type === "secret" && hook.event.kind === "changed" && hook.juju.secretId === uri;
-    const parsed = parseUnsealKeys(secretGet({ id: uri, refresh }));
+    // The tracked revision; the newest (refreshed) on secret-changed for it.
+    const parsed = parseUnsealKeys(readSecret(hook, { id: uri }));
     if (!parsed.ok) return { verdict: blocked(`Vault is sealed: ${parsed.reason}`) };
     return { keys: parsed.keys };
   } catch (error) {

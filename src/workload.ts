@@ -4,6 +4,7 @@
 import { join } from "node:path";
 import type { Hook } from "./hook.js";
 import { networkGet, openPort, secretAdd, secretGet, SecretNotFoundError, setWorkloadVersion, unitGet } from "./juju/index.js";
+import { VAULT_CA_LABEL } from "./secrets/catalog.js";
 import { blocked, waiting, type Verdict } from "./status.js";
 import { canLockMemory, readFileOrNull, writeFileIfChanged } from "./vault/files.js";
 import { renderVaultConfig, type EtcdStorage } from "./vault/hcl.js";
@@ -18,7 +19,7 @@ import { createCharmCa, issueServerCertificate, serverCertificateIsCurrent, type
 
 export const VAULT_API_PORT = 8200;
 export const VAULT_CLUSTER_PORT = 8201;
-export const CA_SECRET_LABEL = "vault-ca";
+export const CA_SECRET_LABEL = VAULT_CA_LABEL;
 
 /** Where this unit's Vault answers, once it runs. */
 export interface VaultEndpoint {

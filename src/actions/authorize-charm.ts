@@ -1,10 +1,12 @@
 // `authorize-charm`: turns a one-off operator token into the charm's own least-privilege AppRole.
 // The token is read from a user secret, used for these few calls and never stored.
-import { CHARM_APPROLE_MOUNT, CHARM_APPROLE_SECRET_LABEL, CHARM_POLICY_NAME, CHARM_ROLE_NAME, charmPolicy } from "../authorization.js";
-import { PermissionDeniedError, secretAdd, secretGet, secretInfoGet, SecretNotFoundError, secretSet } from "../juju/index.js";
-import { generateSecretId, login, readRoleId, writeRole } from "../vault/approle.js";
+import { CHARM_APPROLE_MOUNT, CHARM_POLICY_NAME, CHARM_ROLE_NAME, localCharmPolicy } from "../authorization.js";
+import { PermissionDeniedError, secretGet, SecretNotFoundError } from "../juju/index.js";
+import { issueCharmCredentials } from "../secrets/charm-approle.js";
+import { CredentialLedger } from "../secrets/ledger.js";
+import { login, readRoleId, writeRole } from "../vault/approle.js";
 import { VaultPermissionDeniedError, VaultRequestError } from "../vault/errors.js";
-import { enableAuthMethod, listAuthMethods, putPolicy } from "../vault/sys.js";
+import { enableAuthMethod, listAuthMethods, putPolicy, revokeSelf } from "../vault/sys.js";
 import { ActionError, requireLeader, stringParam, type ActionContext } from "./index.js";
 
 function readOperatorToken(uri: string, app: string): string {
@@ -20,18 +22,6 @@ function readOperatorToken(uri: string, app: string): string {
   }
 }
 
-/** A new revision of the existing credentials secret, or the secret itself the first time. */
-function storeCredentials(content: Record<string, string>): void {
-  let existingId: string | null = null;
-  try {
-    existingId = secretInfoGet({ label: CHARM_APPROLE_SECRET_LABEL }).id;
-  } catch (error) {
-    if (!(error instanceof SecretNotFoundError)) throw error;
-  }
-  if (existingId) secretSet(existingId, content);
-  else secretAdd(content, { label: CHARM_APPROLE_SECRET_LABEL, description: "The vault charm's own AppRole", rotate: "monthly" });
-}
-
 export async function run({ hook, params, vault }: ActionContext): Promise<Record<string, unknown>> {
   requireLeader(hook, "authorize-charm");
   const uri = stringParam(params, "secret-id");
@@ -39,7 +29,7 @@ export async function run({ hook, params, vault }: ActionContext): Promise<Recor
   const operator = vault().withToken(token);
   try {
     if (!(CHARM_APPROLE_MOUNT in (await listAuthMethods(operator)))) await enableAuthMethod(operator, CHARM_APPROLE_MOUNT, "approle");
-    await putPolicy(operator, CHARM_POLICY_NAME, charmPolicy(hook.config.kvMountPrefix));
+    await putPolicy(operator, CHARM_POLICY_NAME, localCharmPolicy(hook.config.kvMountPrefix));
     await writeRole(operator, CHARM_APPROLE_MOUNT, CHARM_ROLE_NAME, {
       tokenPolicies: [CHARM_POLICY_NAME],
       tokenTtl: "1h",
@@ -49,9 +39,12 @@ export async function run({ hook, params, vault }: ActionContext): Promise<Recor
       secretIdBoundCidrs: [],
     });
     const roleId = await readRoleId(operator, CHARM_APPROLE_MOUNT, CHARM_ROLE_NAME);
-    const issued = await generateSecretId(operator, CHARM_APPROLE_MOUNT, CHARM_ROLE_NAME, { metadata: { purpose: "vault-charm" } });
-    await login(vault(), CHARM_APPROLE_MOUNT, roleId, issued.secretId); // proves the new credentials work
-    storeCredentials({ "role-id": roleId, "secret-id": issued.secretId });
+    // A new revision (or the secret itself); earlier secret-ids of the role go with the revision it replaces.
+    const ledger = CredentialLedger.read(hook.juju.appName);
+    // Proves the new credentials work before they are stored; the proof's token is of no further use.
+    const prove = async (secretId: string) => revokeSelf(vault().withToken((await login(vault(), CHARM_APPROLE_MOUNT, roleId, secretId)).token));
+    await issueCharmCredentials(hook, operator, ledger, roleId, prove);
+    ledger.write();
   } catch (error) {
     if (error instanceof VaultPermissionDeniedError) throw new ActionError("the token in the secret lacks the permissions to set up the charm's AppRole");
     if (error instanceof VaultRequestError) throw new ActionError(`Vault refused: ${error.errors.join("; ")}`);

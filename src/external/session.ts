@@ -6,7 +6,8 @@ import { join } from "node:path";
 import type { Authorisation } from "../authorization.js";
 import { charmPolicyRules } from "../authorization.js";
 import type { Hook } from "../hook.js";
-import { PermissionDeniedError, secretGet, SecretNotFoundError } from "../juju/index.js";
+import { PermissionDeniedError, SecretNotFoundError } from "../juju/index.js";
+import { readSecret } from "../secrets/read.js";
 import { blocked, type Verdict } from "../status.js";
 import { login } from "../vault/approle.js";
 import type { VaultClient } from "../vault/client.js";
@@ -22,9 +23,8 @@ function readCredentials(hook: Hook): { credentials: ExternalCredentials } | { v
   const uri = hook.config.vaultAuthSecret;
   if (!uri) return { verdict: blocked("External Vault: set vault-auth to a secret holding a token, or role-id and secret-id") };
   try {
-    // secret-changed on this secret asks for the newest revision; other hooks use the tracked one.
-    const refresh = hook.event.type === "secret" && hook.event.kind === "changed" && hook.juju.secretId === uri;
-    const parsed = parseExternalCredentials(secretGet({ id: uri, refresh }));
+    // The tracked revision; the newest (refreshed) on secret-changed for it.
+    const parsed = parseExternalCredentials(readSecret(hook, { id: uri }));
     return parsed.ok ? { credentials: parsed.credentials } : { verdict: blocked(`External Vault: ${parsed.reason}`) };
   } catch (error) {
     if (error instanceof SecretNotFoundError || error instanceof PermissionDeniedError) {

@@ -1,29 +1,43 @@
-// The peer relation (vault-peers): what units of this application tell each other. The leader
-// writes the app databag; every unit writes its own unit databag.
+// The vault-peers relation: what units of this application tell each other. The leader keeps its
+// ledgers and its word to the other units in the application bag, so any future leader finds them;
+// the bag is read once per hook and kept in step with this hook's own writes. Every unit writes its
+// own unit bag.
 import { relationGet, relationIds, relationSet } from "../juju/index.js";
 
 export const PEER_ENDPOINT = "vault-peers";
 
+let relationId: number | null | undefined;
+let appBag: Record<string, string> | undefined;
+
 export function peerRelationId(): number | null {
-  return relationIds(PEER_ENDPOINT)[0] ?? null;
+  relationId ??= relationIds(PEER_ENDPOINT)[0] ?? null;
+  return relationId;
 }
 
-/** One key of the peer app databag; undefined without a peer relation (or without the key). */
-export function peerAppValue(appName: string, key: string): string | undefined {
-  const peer = peerRelationId();
-  return peer === null ? undefined : relationGet(peer, appName, { app: true })[key];
+function peerBagOf(app: string): { relationId: number | null; bag: Record<string, string> } {
+  const id = peerRelationId();
+  appBag ??= id === null ? {} : relationGet(id, app, { app: true });
+  return { relationId: id, bag: appBag };
 }
 
-/** Sets keys of the peer app databag (leader only) that differ from what is there. */
-export function setPeerAppValues(appName: string, values: Record<string, string>): void {
-  const peer = peerRelationId();
-  if (peer === null) throw new Error(`the ${PEER_ENDPOINT} relation is missing`);
-  const current = relationGet(peer, appName, { app: true });
-  const changed = Object.fromEntries(Object.entries(values).filter(([key, value]) => (current[key] ?? "") !== value));
-  if (Object.keys(changed).length > 0) relationSet(peer, changed, { app: true });
+export function peerAppValue(app: string, key: string): string | undefined {
+  return peerBagOf(app).bag[key];
 }
 
-/** Sets keys of this unit's peer databag that differ; false when there is no peer relation yet. */
+/** Writes the keys of the peer app bag (leader only) that differ from what it holds; "" deletes a key. */
+export function setPeerAppValues(app: string, values: Record<string, string>): void {
+  const peer = peerBagOf(app);
+  if (peer.relationId === null) throw new Error(`the ${PEER_ENDPOINT} relation is missing: cannot record ${Object.keys(values).join(", ")}`);
+  const changed = Object.fromEntries(Object.entries(values).filter(([key, value]) => (peer.bag[key] ?? "") !== value));
+  if (Object.keys(changed).length === 0) return;
+  relationSet(peer.relationId, changed, { app: true });
+  for (const [key, value] of Object.entries(changed)) {
+    if (value === "") delete peer.bag[key];
+    else peer.bag[key] = value;
+  }
+}
+
+/** Sets keys of this unit's peer bag that differ; false when there is no peer relation yet. */
 export function setPeerUnitValues(unitName: string, values: Record<string, string>): boolean {
   const peer = peerRelationId();
   if (peer === null) return false;

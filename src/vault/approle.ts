@@ -75,6 +75,8 @@ export interface SecretIdRequest {
   tokenBoundCidrs?: string[];
   /** Non-secret labels stored with the secret-id, e.g. which Juju secret revision holds it. */
   metadata?: Record<string, string>;
+  /** Lifetime of this secret-id (a Vault duration), within the role's secret_id_ttl. */
+  ttl?: string;
 }
 
 export interface IssuedSecretId {
@@ -105,6 +107,7 @@ function secretIdBody(req: SecretIdRequest) {
     ...(req.cidrs?.length ? { cidr_list: req.cidrs } : {}),
     ...(req.tokenBoundCidrs?.length ? { token_bound_cidrs: req.tokenBoundCidrs } : {}),
     ...(req.metadata ? { metadata: JSON.stringify(req.metadata) } : {}),
+    ...(req.ttl ? { ttl: req.ttl } : {}),
   };
 }
 

@@ -17,9 +17,9 @@ export interface ReadyVault {
   url: string;
 }
 
-export async function deployReadyVault(binary: string, prefix: string): Promise<ReadyVault> {
+export async function deployReadyVault(binary: string, prefix: string, config: Record<string, string> = {}): Promise<ReadyVault> {
   const sim = await Sim.open(mkdtempSync(join(tmpdir(), prefix)), { vaultBinary: binary });
-  await sim.deploy(projectRoot(), { app: "vault" });
+  await sim.deploy(projectRoot(), { app: "vault", config });
   const init = await sim.runAction("vault/0", "initialize", { "key-shares": 1, "key-threshold": 1 });
   expect(init.status, init.message).toBe("completed");
   const rootToken = String(init.results["root-token"]);

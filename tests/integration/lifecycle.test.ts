@@ -92,6 +92,8 @@ for (const impl of implementations()) {
       expect(healthyStatus(sim, "vault/0").message).toBe("Vault is sealed: the unseal-keys shares did not unseal it (1/2)");
       await sim.updateSecret("vault-unseal", { keys: shares.slice(1).join("\n") });
       expect(sim.runs.at(-1)!.name).toBe("secret-changed");
+      // Refreshed in that hook: the unit now tracks the operator's newest revision.
+      expect(Object.values(sim.model.secrets).find((s) => s.name === "vault-unseal")!.tracking["vault/0"]).toBe(2);
       expect(healthyStatus(sim, "vault/0")).toMatchObject({ status: "blocked", message: "Charm not authorised: run authorize-charm" });
     });
 

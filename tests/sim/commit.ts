@@ -1,35 +1,31 @@
 // Applying a hook's buffered writes when it exits 0 (juju-runtime.md §1.5). On failure the
 // caller simply drops them.
 import type { HookContextInfo, ModelState, PendingChanges, SecretState } from "./types.js";
-import { nextRotation, parseExpire } from "./hooktools/secret-content.js";
+import { nextRotation } from "./hooktools/secret-content.js";
 
 function sameContent(a: Record<string, string>, b: Record<string, string>): boolean {
   const ka = Object.keys(a).sort();
   return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 }
 
-function applySecretUpdate(secret: SecretState, update: PendingChanges["secretUpdates"][string], unit: string, now: Date): void {
+function applySecretUpdate(secret: SecretState, update: PendingChanges["secretUpdates"][string], now: Date): void {
   if (update.label !== undefined) secret.label = update.label;
   if (update.description !== undefined) secret.description = update.description;
-  if (update.expireSpec !== undefined) secret.expireSpec = update.expireSpec;
-  if (update.rotatePolicy !== undefined) {
+  // Juju reschedules only when the policy changes; a rotation's own reschedule follows its hook.
+  if (update.rotatePolicy !== undefined && update.rotatePolicy !== secret.rotatePolicy) {
     secret.rotatePolicy = update.rotatePolicy;
     const next = nextRotation(update.rotatePolicy, now);
     if (next) secret.nextRotateAt = next;
     else delete secret.nextRotateAt;
   }
   const latest = secret.revisions[secret.revisions.length - 1]!;
-  // Juju 3.6: identical content creates no revision.
+  // Juju 3.6: identical content creates no revision. --expire applies to the revision written with
+  // it, or to the latest one when no content came with it; a revision without it never expires.
   if (update.content && !sameContent(update.content, latest.content)) {
-    const revision = latest.revision + 1;
-    const expireAt = secret.expireSpec ? parseExpire(secret.expireSpec, now) : undefined;
-    secret.revisions.push({ revision, content: update.content, createdAt: now.toISOString(), ...(expireAt ? { expireAt } : {}) });
-    secret.tracking[unit] = revision; // the writer sees its own new revision
-    // A new revision is the rotation: the next one is due a full period later.
-    if (secret.rotatePolicy) {
-      const next = nextRotation(secret.rotatePolicy, now);
-      if (next) secret.nextRotateAt = next;
-    }
+    secret.revisions.push({ revision: latest.revision + 1, content: update.content, createdAt: now.toISOString(), ...(update.expireAt ? { expireAt: update.expireAt } : {}) });
+  } else if (update.expireAt) {
+    latest.expireAt = update.expireAt;
+    delete latest.expireRetryAt;
   }
 }
 
@@ -57,7 +53,7 @@ export function applyPending(model: ModelState, info: HookContextInfo, pending: 
   for (const secret of pending.secretCreates) model.secrets[secret.id] = secret;
   for (const [id, update] of Object.entries(pending.secretUpdates)) {
     const secret = model.secrets[id];
-    if (secret) applySecretUpdate(secret, update, info.unit, now);
+    if (secret) applySecretUpdate(secret, update, now);
   }
   for (const grant of pending.secretGrants) {
     const secret = model.secrets[grant.secretId];

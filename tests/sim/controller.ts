@@ -6,7 +6,7 @@ import { basename, join, resolve } from "node:path";
 import { execFileSync } from "node:child_process";
 import { validateActionParams } from "./action-params.js";
 import { loadCharmSpec } from "./charm-spec.js";
-import { latestRevisions, relationChanges, relationEnv, secretChanges, secretRemovals, snapshotRelations, timedSecretEvents } from "./followups.js";
+import { latestRevisions, relationChanges, relationEnv, rescheduleRotation, secretChanges, secretRemovals, snapshotRelations, timedSecretEvents } from "./followups.js";
 import { HookServer } from "./hook-server.js";
 import { newSecretId, parseSecretId, SECRET_KEY, secretUri } from "./hooktools/secret-content.js";
 import { installHookTools } from "./jujuc.js";
@@ -30,12 +30,24 @@ export interface SimOptions {
 
 const appOf = (unit: string) => unit.slice(0, unit.lastIndexOf("/"));
 
+/** Test instrumentation: told about every model opened, every hook run and every model destroyed. */
+export interface SimObserver {
+  opened?(sim: Sim): void;
+  ran?(sim: Sim, run: HookRun): void;
+  /** Before destroy() deletes the model directory (its logs and machines). */
+  destroying?(sim: Sim): void;
+}
+
 export class Sim {
+  /** Registered by test setup (tests/setup/leak-scan.ts); empty for the CLI and the demo. */
+  static readonly observers: SimObserver[] = [];
   readonly runs: HookRun[] = [];
   /** Command prefix for every dispatch (the benchmark measures peak RSS with /usr/bin/time). */
   hookWrapper: string[] = [];
   /** Units whose agents are "slow": their events wait until released (tests of stale observers). */
   private readonly held = new Set<string>();
+  /** Units to hold once they have run a given hook. */
+  private readonly holdAfter = new Map<string, string>();
   private constructor(
     readonly paths: ModelPaths,
     readonly model: ModelState,
@@ -53,6 +65,7 @@ export class Sim {
     const server = await HookServer.start(paths.socket);
     const sim = new Sim(paths, model, server, options);
     sim.save();
+    for (const observer of Sim.observers) observer.opened?.(sim);
     return sim;
   }
 
@@ -68,6 +81,7 @@ export class Sim {
   /** Stops every workload process the units started and deletes the model directory. */
   async destroy(): Promise<void> {
     for (const unit of Object.values(this.model.units)) killWorkloads(unit.dataDir);
+    for (const observer of Sim.observers) observer.destroying?.(this);
     await this.server.close();
     rmSync(this.paths.dir, { recursive: true, force: true });
   }
@@ -267,7 +281,7 @@ export class Sim {
     unit.errorHook = null;
     if (!retry) {
       const index = this.model.queue.findIndex((q) => q.unit === unitName);
-      if (index >= 0) this.model.queue.splice(index, 1);
+      if (index >= 0) this.afterSecretRotate(this.model.queue.splice(index, 1)[0]!.event);
     }
     await this.settle();
   }
@@ -298,14 +312,20 @@ export class Sim {
     for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
   }
 
-  /** Holds a unit's queued events back, as a busy or slow unit agent would, until release(). */
-  hold(unitName: string): void {
+  /**
+   * Holds a unit's queued events back, as a busy or slow unit agent would, until release(). With
+   * `after`, the unit first runs its events up to and including that hook (say, the secret-rotate
+   * that wrote a new revision), then is held before the next (its own secret-changed).
+   */
+  hold(unitName: string, options: { after?: string } = {}): void {
     this.unit(unitName);
-    this.held.add(unitName);
+    if (options.after) this.holdAfter.set(unitName, options.after);
+    else this.held.add(unitName);
   }
 
   async release(unitName: string): Promise<void> {
     this.held.delete(unitName);
+    this.holdAfter.delete(unitName);
     await this.settle();
   }
 
@@ -340,11 +360,24 @@ export class Sim {
     const relations = snapshotRelations(this.model);
     const revisions = latestRevisions(this.model);
     const run = await runEvent(this.model, this.paths, this.server, unitName, event, this.hookWrapper);
+    if (event.kind === "hook" && this.holdAfter.get(unitName) === event.name) {
+      this.holdAfter.delete(unitName);
+      this.held.add(unitName);
+    }
     this.runs.push(run);
     this.options.onHook?.(run);
+    for (const observer of Sim.observers) observer.ran?.(this, run);
     if (run.exitCode !== 0) return event.kind === "hook";
+    this.afterSecretRotate(event);
     this.model.queue.push(...relationChanges(this.model, relations, unitName), ...secretChanges(this.model, revisions), ...secretRemovals(this.model));
     return false;
+  }
+
+  /** A secret-rotate that ran (or was skipped by `resolve --no-retry`) sets the next rotation time. */
+  private afterSecretRotate(event: HookEvent): void {
+    if (event.kind === "hook" && event.name === "secret-rotate" && event.env?.JUJU_SECRET_ID) {
+      rescheduleRotation(this.model, parseSecretId(event.env.JUJU_SECRET_ID), now(this.model));
+    }
   }
 
   /** relation-list reflects a joined unit from its -joined hook on, and drops a departed one at -departed. */

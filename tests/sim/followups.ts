@@ -1,7 +1,7 @@
 // Events Juju sends because of what a hook committed (juju-runtime.md §1.4, §2.4): relation-changed
 // to the units that can see a changed bag, secret-changed to observers behind the latest revision,
 // secret-remove to owners for revisions nobody tracks, rotate and expiry when their time comes.
-import { secretUri } from "./hooktools/secret-content.js";
+import { nextRotation, secretUri } from "./hooktools/secret-content.js";
 import type { ModelState, QueuedEvent, RelationState, SecretState } from "./types.js";
 
 export interface RelationSnapshot {
@@ -55,12 +55,6 @@ export function relationChanges(model: ModelState, before: RelationSnapshot, wri
   return events;
 }
 
-function ownerUnits(model: ModelState, secret: SecretState): string[] {
-  if (secret.ownerKind === "unit") return [secret.owner];
-  if (secret.ownerKind === "application") return model.apps[secret.owner]?.units ?? [];
-  return [];
-}
-
 /** The unit that runs owner hooks: the owning unit, or the leader of the owning app. */
 function ownerHookUnit(model: ModelState, secret: SecretState): string | null {
   if (secret.ownerKind === "unit") return model.units[secret.owner] ? secret.owner : null;
@@ -68,16 +62,24 @@ function ownerHookUnit(model: ModelState, secret: SecretState): string | null {
   return null;
 }
 
-/** secret-changed for observers behind the latest revision (once per revision per observer). */
+/** The label a unit knows a secret by: its own consumer label, else the owner's label for the owner's units. */
+function labelFor(secret: SecretState, unit: string): string {
+  const ownerSide = secret.ownerKind === "unit" ? unit === secret.owner : secret.ownerKind === "application" && unit.slice(0, unit.lastIndexOf("/")) === secret.owner;
+  return secret.consumerLabels[unit] ?? (ownerSide ? (secret.label ?? "") : "");
+}
+
+/**
+ * secret-changed for every unit tracking a revision behind the latest (once per new revision),
+ * the owner's own units included: since Juju 3.1.7 they track revisions like any observer.
+ */
 export function secretChanges(model: ModelState, beforeLatest: Record<string, number>): QueuedEvent[] {
   const events: QueuedEvent[] = [];
   for (const secret of Object.values(model.secrets)) {
     const latest = secret.revisions[secret.revisions.length - 1]!.revision;
     if ((beforeLatest[secret.id] ?? latest) >= latest) continue;
-    const owners = new Set(ownerUnits(model, secret));
     for (const [observer, revision] of Object.entries(secret.tracking)) {
-      if (owners.has(observer) || revision >= latest || model.units[observer]?.life !== "alive") continue;
-      const env = { JUJU_SECRET_ID: secretUri(model.uuid, secret.id), JUJU_SECRET_LABEL: secret.consumerLabels[observer] ?? "" };
+      if (revision >= latest || model.units[observer]?.life !== "alive") continue;
+      const env = { JUJU_SECRET_ID: secretUri(model.uuid, secret.id), JUJU_SECRET_LABEL: labelFor(secret, observer) };
       events.push({ unit: observer, event: { kind: "hook", name: "secret-changed", env } });
     }
   }
@@ -88,15 +90,14 @@ export function latestRevisions(model: ModelState): Record<string, number> {
   return Object.fromEntries(Object.values(model.secrets).map((s) => [s.id, s.revisions[s.revisions.length - 1]!.revision]));
 }
 
-/** secret-remove for each obsolete revision no observer tracks (owners' own tracking does not hold it). */
+/** secret-remove for each obsolete revision no unit tracks (sent once per revision, as Juju does). */
 export function secretRemovals(model: ModelState): QueuedEvent[] {
   const events: QueuedEvent[] = [];
   for (const secret of Object.values(model.secrets)) {
     const target = ownerHookUnit(model, secret);
     if (!target) continue;
-    const owners = new Set(ownerUnits(model, secret));
     const latest = secret.revisions[secret.revisions.length - 1]!.revision;
-    const tracked = new Set(Object.entries(secret.tracking).filter(([u]) => !owners.has(u) && model.units[u]?.life === "alive").map(([, r]) => r));
+    const tracked = new Set(Object.entries(secret.tracking).filter(([u]) => model.units[u]?.life === "alive").map(([, r]) => r));
     for (const { revision } of secret.revisions) {
       if (revision === latest || tracked.has(revision) || secret.removalNotified?.includes(revision)) continue;
       (secret.removalNotified ??= []).push(revision);
@@ -107,23 +108,47 @@ export function secretRemovals(model: ModelState): QueuedEvent[] {
   return events;
 }
 
-/** secret-rotate when a rotation is due, secret-expired when a revision's expiry has passed. */
+/** Juju's RotateRetryDelay and ExpireRetryDelay: a rotation not done, or an expired revision not removed, comes back. */
+export const SECRET_RETRY_MS = 5 * 60_000;
+
+/**
+ * secret-rotate when a rotation is due; secret-expired for each revision past its expiry, again
+ * every SECRET_RETRY_MS until that revision is removed.
+ */
 export function timedSecretEvents(model: ModelState, at: Date): QueuedEvent[] {
   const events: QueuedEvent[] = [];
+  const due = (iso: string | undefined) => iso !== undefined && Date.parse(iso) <= at.getTime();
   for (const secret of Object.values(model.secrets)) {
     const target = ownerHookUnit(model, secret);
     if (!target) continue;
     const base = { JUJU_SECRET_ID: secretUri(model.uuid, secret.id), JUJU_SECRET_LABEL: secret.label ?? "" };
-    if (secret.nextRotateAt && Date.parse(secret.nextRotateAt) <= at.getTime()) {
-      // Fired once; a new revision (the rotation) schedules the next one.
+    if (due(secret.nextRotateAt) && !secret.rotating) {
+      const latest = secret.revisions[secret.revisions.length - 1]!.revision;
+      secret.rotating = { scheduledAt: secret.nextRotateAt!, revision: latest };
       delete secret.nextRotateAt;
       events.push({ unit: target, event: { kind: "hook", name: "secret-rotate", env: base } });
     }
     for (const rev of secret.revisions) {
-      if (!rev.expireAt || Date.parse(rev.expireAt) > at.getTime() || secret.expiryNotified?.includes(rev.revision)) continue;
-      (secret.expiryNotified ??= []).push(rev.revision);
+      if (!due(rev.expireAt) || (rev.expireRetryAt && !due(rev.expireRetryAt))) continue;
+      rev.expireRetryAt = new Date(at.getTime() + SECRET_RETRY_MS).toISOString();
       events.push({ unit: target, event: { kind: "hook", name: "secret-expired", env: { ...base, JUJU_SECRET_REVISION: String(rev.revision) } } });
     }
   }
   return events;
+}
+
+/**
+ * After a secret-rotate hook (Juju's SecretRotated): a new revision means the next rotation is one
+ * period after the one just due; none means another try after SECRET_RETRY_MS. The sim counts the
+ * retry from now, not from the missed time, so a jump of the clock does not replay every retry.
+ */
+export function rescheduleRotation(model: ModelState, secretId: string, at: Date): void {
+  const secret = model.secrets[secretId];
+  if (!secret?.rotating) return;
+  const { scheduledAt, revision } = secret.rotating;
+  delete secret.rotating;
+  if (!secret.rotatePolicy) return;
+  const rotated = secret.revisions[secret.revisions.length - 1]!.revision > revision;
+  const next = rotated ? nextRotation(secret.rotatePolicy, new Date(scheduledAt)) : new Date(Math.max(at.getTime(), Date.parse(scheduledAt)) + SECRET_RETRY_MS).toISOString();
+  if (next) secret.nextRotateAt = next;
 }

@@ -35,6 +35,7 @@ start() {
   unit="$root/etc/systemd/system/$svc.service"
   [ -f "$unit" ] || { echo "Failed to start $svc.service: Unit $svc.service not found." >&2; exit 5; }
   exec_start="$(sed -n 's/^ExecStart=//p' "$unit" | sed "s#/snap/bin/vault#$(cat "$shims/vault-bin")#")"
+  echo "exec $exec_start" >> "$root/shim-calls.log"
   setsid sh -c "exec $exec_start" >> "$root/var/log/$svc.log" 2>&1 < /dev/null &
   echo $! > "$run/$svc.pid"
   echo "start" >> "$root/service-events.log"

@@ -106,8 +106,10 @@ export interface SecretRevision {
   /** key -> base64 value, as Juju stores it. */
   content: Record<string, string>;
   createdAt: string;
-  /** ISO expiry time of this revision, if the secret had --expire when it was written. */
+  /** ISO expiry time of this revision: --expire given with the content that made it (or set on it later). */
   expireAt?: string;
+  /** After secret-expired fired: when it fires again if the revision is still there (Juju's ExpireRetryDelay). */
+  expireRetryAt?: string;
 }
 
 export interface SecretGrant {
@@ -130,20 +132,21 @@ export interface SecretState {
   rotatePolicy?: string;
   /** ISO time of the next secret-rotate, set with the policy. */
   nextRotateAt?: string;
-  /** Expiry applied to the next revisions written (duration or time as given). */
-  expireSpec?: string;
+  /** While a secret-rotate is queued or running: the schedule it fired for and the latest revision then. */
+  rotating?: { scheduledAt: string; revision: number };
   revisions: SecretRevision[];
   grants: SecretGrant[];
-  /** Observer unit (or the owner's units) -> revision it tracks. */
+  /**
+   * Unit -> revision it tracks, from its first secret-get on. Units of the owning application track
+   * too (Juju >= 3.1.7): their tracking holds a revision and they get secret-changed like observers.
+   */
   tracking: Record<string, number>;
   /** Consumer (unit name) -> its own label for this secret. */
   consumerLabels: Record<string, string>;
   /** User-secret name given to `sim add-secret`. */
   name?: string;
-  /** Revisions the owner was already sent secret-remove for (Juju sends it once per revision here). */
+  /** Revisions the owner was already sent secret-remove for (Juju sends it once per revision). */
   removalNotified?: number[];
-  /** Revisions the owner was already sent secret-expired for. */
-  expiryNotified?: number[];
 }
 
 export type HookEvent =
@@ -220,7 +223,8 @@ export interface PendingChanges {
       label?: string;
       description?: string;
       rotatePolicy?: string;
-      expireSpec?: string;
+      /** Absolute expiry from --expire, computed when the tool ran (Juju's clock, not the commit's). */
+      expireAt?: string;
     }
   >;
   secretRemoves: { id: string; revision: number | null }[];

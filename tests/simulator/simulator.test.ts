@@ -182,11 +182,11 @@ describe("actions", () => {
 });
 
 describe("secret revisions", () => {
-  async function shareSecret(): Promise<string> {
-    await sim.deploy(TEST_CHARM, { app: "provider" });
+  async function shareSecret(options: { providerUnits?: number; params?: Record<string, string> } = {}): Promise<string> {
+    await sim.deploy(TEST_CHARM, { app: "provider", units: options.providerUnits ?? 1 });
     await sim.deploy(TEST_CHARM, { app: "consumer" });
     await sim.integrate("provider:out", "consumer:in");
-    const added = await sim.runAction("provider/0", "add-secret", { value: "one" });
+    const added = await sim.runAction("provider/0", "add-secret", { value: "one", ...options.params });
     expect(added.status).toBe("completed");
     return String(added.results.uri);
   }
@@ -223,5 +223,86 @@ describe("secret revisions", () => {
     expect(String(refused.results.stderr)).toContain("ERROR permission denied");
     const granted = await sim.runAction("consumer/0", "read-secret", { uri });
     expect(granted.results.token).toBe("one");
+  });
+});
+
+describe("secret lifecycle as Juju drives it", () => {
+  const MINUTE = 60_000;
+  async function shareSecret(params: Record<string, string>, providerUnits = 1) {
+    await sim.deploy(TEST_CHARM, { app: "provider", units: providerUnits });
+    await sim.deploy(TEST_CHARM, { app: "consumer" });
+    await sim.integrate("provider:out", "consumer:in");
+    expect((await sim.runAction("provider/0", "add-secret", { value: "one", ...params })).status).toBe("completed");
+    return Object.values(sim.model.secrets)[0]!;
+  }
+  const count = (unit: string, hook: string) => names(unit).filter((n) => n === hook).length;
+
+  it("has the owner's own units track revisions: one behind gets secret-changed and holds its revision until it refreshes", async () => {
+    const secret = await shareSecret({}, 2);
+    expect(secret.tracking["provider/0"]).toBeUndefined(); // writing is not reading
+    expect((await sim.runAction("provider/1", "read-own")).status).toBe("completed");
+    expect(secret.tracking["provider/1"]).toBe(1);
+
+    sim.hold("provider/1");
+    await sim.runAction("provider/0", "bump-secret", { value: "two" });
+    expect(secret.tracking["consumer/0"]).toBe(2);
+    expect(names("provider/0")).not.toContain("secret-remove");
+    await sim.release("provider/1");
+    expect(events("provider/1").filter((e) => e.startsWith("hooks/secret-changed"))).toHaveLength(1);
+    expect(secret.tracking["provider/1"]).toBe(2);
+    expect(readFileSync(join(sim.unit("provider/1").dataDir, "secret-seen"), "utf8").trim()).toBe("token: two");
+    expect(events("provider/0").filter((e) => e.startsWith("hooks/secret-remove"))).toEqual([expect.stringMatching(/secret=1$/)]);
+  });
+
+  it("can hold a unit right after a given hook, leaving its next events queued until released", async () => {
+    const secret = await shareSecret({ rotate: "hourly" });
+    expect((await sim.runAction("provider/0", "read-own")).status).toBe("completed");
+    sim.unit("provider/0").state["on-rotate"] = "new-revision";
+    sim.hold("provider/0", { after: "secret-rotate" });
+    await sim.advance(61 * MINUTE, false);
+    // The owner wrote revision 2 in secret-rotate; its own secret-changed waits, so it still tracks 1.
+    expect(names("provider/0").at(-1)).toBe("secret-rotate");
+    expect(secret.revisions.map((r) => r.revision)).toEqual([1, 2]);
+    expect(secret.tracking["provider/0"]).toBe(1);
+    await sim.release("provider/0");
+    expect(names("provider/0").slice(-2)).toEqual(["secret-changed", "secret-remove"]);
+    expect(secret.tracking["provider/0"]).toBe(2);
+  });
+
+  it("rotates on the policy's schedule and, when no revision was written, tries again five minutes later", async () => {
+    const secret = await shareSecret({ rotate: "hourly" });
+    await sim.advance(59 * MINUTE, false);
+    expect(count("provider/0", "secret-rotate")).toBe(0);
+    await sim.advance(2 * MINUTE, false);
+    expect(count("provider/0", "secret-rotate")).toBe(1);
+    expect(secret.revisions).toHaveLength(1);
+    await sim.advance(4 * MINUTE, false);
+    expect(count("provider/0", "secret-rotate")).toBe(1);
+    await sim.advance(2 * MINUTE, false);
+    expect(count("provider/0", "secret-rotate")).toBe(2);
+
+    sim.unit("provider/0").state["on-rotate"] = "new-revision";
+    const retryAt = Date.parse(secret.nextRotateAt!);
+    await sim.advance(6 * MINUTE, false);
+    expect(count("provider/0", "secret-rotate")).toBe(3);
+    expect(secret.revisions.at(-1)!.revision).toBe(2);
+    // A rotation done: the next is one period after the time that was due.
+    expect(Date.parse(secret.nextRotateAt!)).toBe(retryAt + 60 * MINUTE);
+  });
+
+  it("expires each revision at its own --expire time, repeating secret-expired until the revision is removed", async () => {
+    const secret = await shareSecret({ expire: "1h" });
+    expect(Date.parse(secret.revisions[0]!.expireAt!) - sim.model.clockOffsetMs - Date.now()).toBeGreaterThan(59 * MINUTE);
+    await sim.runAction("provider/0", "bump-secret", { value: "two" }); // no --expire: never expires
+    expect(secret.revisions[1]!.expireAt).toBeUndefined();
+
+    await sim.advance(61 * MINUTE, false);
+    expect(events("provider/0").filter((e) => e.startsWith("hooks/secret-expired"))).toEqual([expect.stringMatching(/secret=1$/)]);
+    await sim.advance(6 * MINUTE, false);
+    expect(count("provider/0", "secret-expired")).toBe(2);
+    expect((await sim.runAction("provider/0", "remove-revision", { revision: 1 })).status).toBe("completed");
+    await sim.advance(60 * MINUTE, false);
+    expect(count("provider/0", "secret-expired")).toBe(2);
+    expect(secret.revisions.map((r) => r.revision)).toEqual([2]);
   });
 });

@@ -10,17 +10,17 @@ import { createHash, X509Certificate } from "node:crypto";
 import type { Hook } from "../../hook.js";
 import type { JujuContext } from "../../juju/index.js";
 import { relationGet, relationSet, secretAdd, secretGet, secretGrant, secretInfoGet, SecretNotFoundError, secretSet } from "../../juju/index.js";
+import { ETCD_IDENTITY_LABEL, ETCD_MTLS_LABEL } from "../../secrets/catalog.js";
+import { secretDueForReissue } from "../../secrets/events.js";
+import { revisionMetadata } from "../../secrets/publish.js";
+import { RENEW_AT } from "../../secrets/policy.js";
 import { createClientCertificate } from "../../vault/tls.js";
 
+export { ETCD_IDENTITY_LABEL, ETCD_MTLS_LABEL };
 export const ETCD_ENDPOINT = "etcd";
-export const ETCD_IDENTITY_LABEL = "etcd-client-identity";
-export const ETCD_MTLS_LABEL = "etcd-mtls";
 /** Peer unit-databag key: the fingerprint of the certificate this unit's Vault presents to etcd. */
 export const CERTIFICATE_IN_USE_KEY = "etcd-client-certificate";
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-/** The identity secret expires (secret-expired fires) this long before the certificate does. */
-const ROTATE_BEFORE_DAYS = 30;
 
 export interface ClientIdentity {
   certPem: string;
@@ -69,29 +69,31 @@ export function readIdentity(): ClientIdentity | null {
   return { certPem: content.certificate, keyPem: content["private-key"], fingerprint: certificateFingerprint(content.certificate) };
 }
 
-function expiryOf(certPem: string): number {
-  return new Date(new X509Certificate(certPem).validTo).getTime();
+function validityOf(certPem: string): { from: Date; until: Date } {
+  const cert = new X509Certificate(certPem);
+  return { from: new Date(cert.validFrom), until: new Date(cert.validTo) };
 }
 
 async function newIdentity(hook: Hook, user: string, existing: ClientIdentity | null): Promise<ClientIdentity> {
   const cert = await createClientCertificate(user);
   const content = { certificate: cert.certPem, "private-key": cert.keyPem };
-  // A duration, not a time: Juju counts it from its own clock, so the expiry stays ROTATE_BEFORE_DAYS
-  // ahead of the certificate's end whatever this machine's clock says.
-  const expire = `${Math.max(3600, Math.floor((expiryOf(cert.certPem) - ROTATE_BEFORE_DAYS * DAY_MS - Date.now()) / 1000))}s`;
+  // The revision expires (secret-expired) well before the certificate does: that is the rotation.
+  const metadata = revisionMetadata(hook, "etcd-identity", validityOf(cert.certPem));
   if (existing) {
-    secretSet(secretInfoGet({ label: ETCD_IDENTITY_LABEL }).id, content, { expire });
+    secretSet(secretInfoGet({ label: ETCD_IDENTITY_LABEL }).id, content, metadata);
     hook.log.info(`etcd: rotated the client certificate of ${user}; the old one stays trusted until every unit has moved`);
   } else {
-    secretAdd(content, { label: ETCD_IDENTITY_LABEL, description: "vault charm: etcd client certificate and key", expire });
+    secretAdd(content, { label: ETCD_IDENTITY_LABEL, description: "vault charm: etcd client certificate and key", ...metadata });
     hook.log.info(`etcd: created the client certificate for etcd user ${user}`);
   }
   return { ...cert, fingerprint: certificateFingerprint(cert.certPem) };
 }
 
+/** secret-expired for the identity's newest revision, or (missed expiry) most of its validity gone. */
 function rotationDue(hook: Hook, identity: ClientIdentity): boolean {
-  const expired = hook.event.type === "secret" && hook.event.kind === "expired" && hook.juju.secretLabel === ETCD_IDENTITY_LABEL;
-  return expired || expiryOf(identity.certPem) - Date.now() < ROTATE_BEFORE_DAYS * DAY_MS;
+  if (secretDueForReissue(hook) !== null && hook.juju.secretLabel === ETCD_IDENTITY_LABEL) return true;
+  const { from, until } = validityOf(identity.certPem);
+  return Date.now() > until.getTime() - (until.getTime() - from.getTime()) * (1 - RENEW_AT) * 0.5;
 }
 
 /** Leader: the identity, created on first use and rotated when due. */
@@ -109,7 +111,7 @@ export function publishCertificate(identity: ClientIdentity, inUse: Set<string>)
   const current = readOwned(ETCD_MTLS_LABEL);
   const still = pemBlocks(current?.["mtls-cert"] ?? "").filter((pem) => {
     const fingerprint = certificateFingerprint(pem);
-    return fingerprint !== identity.fingerprint && inUse.has(fingerprint) && expiryOf(pem) > Date.now();
+    return fingerprint !== identity.fingerprint && inUse.has(fingerprint) && validityOf(pem).until.getTime() > Date.now();
   });
   const wanted = [identity.certPem.trim(), ...still].join("\n") + "\n";
   if (!current) return secretAdd({ "mtls-cert": wanted }, { label: ETCD_MTLS_LABEL, description: "vault charm: etcd client certificate, for the etcd provider" });

@@ -3,7 +3,7 @@
 import type { Hook } from "../../hook.js";
 import { PermissionDeniedError, relationGet, relationIds, relationRemoteApp, relationUnits, secretGet, SecretNotFoundError } from "../../juju/index.js";
 import { blocked, waiting, type Verdict } from "../../status.js";
-import { PEER_ENDPOINT } from "../peers.js";
+import { peerRelationId } from "../peers.js";
 import { CERTIFICATE_IN_USE_KEY, ensureIdentity, ETCD_ENDPOINT, etcdNames, publishCertificate, publishRequest, readIdentity, type ClientIdentity, type EtcdNames } from "./identity.js";
 import { parseProviderAnswer, type EtcdProviderInfo } from "./provider-data.js";
 
@@ -22,8 +22,8 @@ function etcdRelation(hook: Hook): number | null {
 
 /** Fingerprints of the client certificates the other vault units present to etcd (their peer bags). */
 function certificatesInUseByPeers(): Set<string> {
-  const peer = relationIds(PEER_ENDPOINT)[0];
-  if (peer === undefined) return new Set();
+  const peer = peerRelationId();
+  if (peer === null) return new Set();
   return new Set(relationUnits(peer).map((unit) => relationGet(peer, unit)[CERTIFICATE_IN_USE_KEY] ?? "").filter(Boolean));
 }
 

@@ -1,6 +1,7 @@
 // What serving one vault-kv relation needs: the charm's Vault session, the mounts already there,
-// the ledger being updated, where Vault answers, and the verdicts to report.
+// the ledgers being updated, where Vault answers, and the verdicts to report.
 import type { Hook } from "../../hook.js";
+import type { CredentialLedger } from "../../secrets/ledger.js";
 import type { Verdict } from "../../status.js";
 import type { VaultClient } from "../../vault/client.js";
 import type { MountInfo } from "../../vault/sys.js";
@@ -12,6 +13,8 @@ export interface ServeContext {
   vault: VaultClient;
   mounts: Record<string, MountInfo>;
   ledger: Ledger;
+  /** Which secret-id each revision of each consumer's credentials secret holds. */
+  credentials: CredentialLedger;
   endpoint: VaultEndpoint;
   verdicts: Verdict[];
   /** Ledger keys whose credentials must be reissued this hook (refresh-secrets). */

@@ -1,10 +1,9 @@
 // What the charm created in Vault for each vault-kv consumer unit, kept in the peer relation's app
 // databag so any future leader can find it. It is how departed units and broken relations are
 // cleaned up even when their hooks were missed: whatever is recorded but no longer wanted goes.
-import { relationGet, relationIds, relationSet } from "../../juju/index.js";
+import { peerAppValue, setPeerAppValues } from "../peers.js";
 import type { Dialect } from "./requests.js";
 
-const PEER_ENDPOINT = "vault-peers";
 const LEDGER_KEY = "vault-kv-consumers";
 
 export interface ConsumerRecord {
@@ -21,12 +20,11 @@ export interface ConsumerRecord {
   generation: number;
   /** Legacy: the requirer's own unit_name, which prefixes its keys in the databag. */
   credentialKey?: string;
-  /** v0: the Juju secret holding the credentials, and each revision's secret-id accessor. */
+  /** v0: the Juju secret holding the credentials (which secret-id each revision holds: src/secrets/ledger.ts). */
   secretId?: string;
-  /** v0: the secret's revision holding the current credential, and that credential's accessor. */
+  /** Written by earlier versions, moved to the secrets ledger when read (see adoptRevisionFields). */
   revision?: number;
   accessor?: string;
-  /** v0: earlier revision -> its secret-id accessor, revoked when Juju says nobody tracks it. */
   retired?: Record<string, string>;
 }
 
@@ -34,14 +32,8 @@ export type Ledger = Record<string, ConsumerRecord>;
 
 export const ledgerKey = (relationId: number, unit: string) => `${relationId}:${unit}`;
 
-function peerRelation(): number | null {
-  return relationIds(PEER_ENDPOINT)[0] ?? null;
-}
-
 export function readLedger(app: string): Ledger {
-  const peer = peerRelation();
-  if (peer === null) return {};
-  const raw = relationGet(peer, app, { app: true })[LEDGER_KEY];
+  const raw = peerAppValue(app, LEDGER_KEY);
   if (!raw) return {};
   try {
     const parsed = JSON.parse(raw) as unknown;
@@ -52,10 +44,8 @@ export function readLedger(app: string): Ledger {
 }
 
 /** Writes the ledger when it differs from what was read (leader only). */
-export function writeLedger(before: Ledger, after: Ledger): void {
+export function writeLedger(app: string, before: Ledger, after: Ledger): void {
   const next = JSON.stringify(after);
   if (next === JSON.stringify(before)) return;
-  const peer = peerRelation();
-  if (peer === null) throw new Error("the vault-peers relation is missing: cannot record vault-kv consumers");
-  relationSet(peer, { [LEDGER_KEY]: Object.keys(after).length ? next : "" }, { app: true });
+  setPeerAppValues(app, { [LEDGER_KEY]: Object.keys(after).length ? next : "" });
 }

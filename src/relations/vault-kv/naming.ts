@@ -38,11 +38,6 @@ export function v0RoleName(mount: string, unitName: string, prefix: string): str
   return checked(`${mount}-${unitSlug(unitName)}`, prefix);
 }
 
-/** Label of the app-owned Juju secret holding a v0 unit's credentials. */
-export function v0CredentialsLabel(unitName: string): string {
-  return `vault-kv-${unitSlug(unitName)}`;
-}
-
 export function isManagedName(name: string, prefix: string): boolean {
   return name.startsWith(prefix) && MANAGED_NAME.test(name);
 }

@@ -3,17 +3,18 @@
 // AppRoles, policies and credential secrets (the data in their mounts is kept).
 import type { Hook } from "../../hook.js";
 import { relationGet, relationIds, relationRemoteApp, relationUnits, secretRemove, SecretNotFoundError } from "../../juju/index.js";
+import { secretDueForReissue } from "../../secrets/events.js";
+import { CredentialLedger, sameSecret } from "../../secrets/ledger.js";
 import { blocked, type Verdict } from "../../status.js";
 import type { VaultClient } from "../../vault/client.js";
 import { listMounts } from "../../vault/sys.js";
 import type { VaultEndpoint } from "../../workload.js";
 import type { ConsumerRelation, ServeContext } from "./context.js";
-import { destroySecretIds } from "./credentials.js";
 import { readLedger, writeLedger, type ConsumerRecord } from "./ledger.js";
 import { serveLegacy } from "./legacy.js";
 import { detectDialect } from "./requests.js";
 import { serveV0 } from "./v0.js";
-import { MountConflictError, removeConsumer } from "./vault-objects.js";
+import { CONSUMER_APPROLE_MOUNT, MountConflictError, removeConsumer } from "./vault-objects.js";
 import { UnsafeNameError } from "./naming.js";
 
 export const VAULT_KV_ENDPOINTS = ["secrets", "vault-kv"] as const;
@@ -23,9 +24,11 @@ export interface ProviderOptions {
   refresh?: (record: ConsumerRecord | undefined, key: string) => boolean;
 }
 
-async function removeRecord(hook: Hook, vault: VaultClient, record: ConsumerRecord): Promise<void> {
+async function removeRecord(hook: Hook, vault: VaultClient, record: ConsumerRecord, credentials: CredentialLedger): Promise<void> {
   await removeConsumer(vault, record.role);
   if (record.secretId) {
+    // Deleting the role destroyed every secret-id its revisions held.
+    credentials.forget(record.secretId);
     try {
       secretRemove(record.secretId);
     } catch (error) {
@@ -39,7 +42,12 @@ export async function reconcileVaultKv(hook: Hook, vault: VaultClient, endpoint:
   if (!hook.isLeader) return [];
   const before = readLedger(hook.juju.appName);
   const ledger: Record<string, ConsumerRecord> = structuredClone(before);
-  const ctx: ServeContext = { hook, vault, mounts: await listMounts(vault), ledger, endpoint, verdicts: [], refresh: new Set(Object.keys(ledger).filter((k) => options.refresh?.(ledger[k], k))) };
+  const credentials = CredentialLedger.read(hook.juju.appName);
+  for (const record of Object.values(ledger)) adoptRevisionFields(record, credentials);
+  // secret-rotate (or secret-expired) for a consumer's credentials: that consumer gets new ones.
+  const due = secretDueForReissue(hook);
+  const refresh = (record: ConsumerRecord, key: string) => Boolean(options.refresh?.(record, key) || (due && sameSecret(record.secretId, due)));
+  const ctx: ServeContext = { hook, vault, mounts: await listMounts(vault), ledger, credentials, endpoint, verdicts: [], refresh: new Set(Object.keys(ledger).filter((k) => refresh(ledger[k]!, k))) };
   const wanted = new Set<string>();
   for (const name of VAULT_KV_ENDPOINTS) {
     for (const relationId of relationIds(name)) {
@@ -64,62 +72,31 @@ export async function reconcileVaultKv(hook: Hook, vault: VaultClient, endpoint:
   }
   for (const [key, record] of Object.entries(ledger)) {
     if (wanted.has(key)) continue;
-    await removeRecord(hook, vault, record);
+    await removeRecord(hook, vault, record, credentials);
     delete ledger[key];
   }
-  writeLedger(before, ledger);
+  writeLedger(hook.juju.appName, before, ledger);
+  credentials.write();
   return ctx.verdicts;
 }
 
-
-/** Juju names a secret as secret://<model>/<id>, secret:<id> or the bare id: compare the ids. */
-export function sameSecret(a: string, b: string): boolean {
-  const id = (uri: string) => uri.slice(Math.max(uri.lastIndexOf("/"), uri.lastIndexOf(":")) + 1);
-  return id(a) === id(b);
-}
-
 /**
- * secret-rotate or secret-expired for a consumer's credentials secret: reissue that consumer's
- * credential (a new revision); the old secret-id keeps working until its revision is untracked.
+ * Earlier versions kept each v0 revision's secret-id accessor in the consumer's record; they now
+ * live with every other owned secret's (src/secrets/ledger.ts), where secret-remove finds them.
  */
-export function rotationRefresh(secretUri: string): ProviderOptions["refresh"] {
-  return (record) => Boolean(record?.secretId && sameSecret(record.secretId, secretUri));
-}
-
-/**
- * secret-remove for a consumer's credentials secret: no observer tracks that revision any more, so
- * the secret-ids issued before the current one are revoked (by accessor), then the revision goes.
- */
-export async function removeCredentialRevision(hook: Hook, vault: VaultClient, secretUri: string, revision: number): Promise<boolean> {
-  const before = readLedger(hook.juju.appName);
-  const ledger = structuredClone(before);
-  const record = Object.values(ledger).find((r) => r.secretId && sameSecret(r.secretId, secretUri));
-  if (!record) return false;
-  const accessor = record.retired?.[String(revision)];
-  if (accessor) {
-    await destroySecretIds(vault, record.role, [accessor]);
-    delete record.retired![String(revision)];
-    if (Object.keys(record.retired!).length === 0) delete record.retired;
+function adoptRevisionFields(record: ConsumerRecord, credentials: CredentialLedger): void {
+  if (record.secretId) {
+    const held = { ...record.retired, ...(record.accessor ? { [String(record.revision ?? 1)]: record.accessor } : {}) };
+    for (const [revision, accessor] of Object.entries(held)) credentials.record(record.secretId, CONSUMER_APPROLE_MOUNT, Number(revision), [{ role: record.role, accessor }]);
   }
-  hook.log.info(`vault-kv: revision ${revision} of ${record.unit}'s credentials is no longer tracked: ${accessor ? "secret-id revoked, " : ""}revision removed`);
-  writeLedger(before, ledger);
-  secretRemove(secretUri, revision);
-  return true;
+  delete record.revision;
+  delete record.accessor;
+  delete record.retired;
 }
 
-/**
- * The leader's vault-kv work for any hook: first the event's own job (a credential revision to
- * retire, a credential due for rotation or expiring), then the same reconcile as every hook.
- */
+/** The leader's vault-kv work for any hook: the same reconcile every time (rotation included). */
 export async function serveConsumers(hook: Hook, vault: VaultClient, endpoint: VaultEndpoint): Promise<Verdict[]> {
-  const { event, juju } = hook;
-  if (event.type === "secret" && event.kind === "remove" && juju.secretId && juju.secretRevision !== null) {
-    if (!(await removeCredentialRevision(hook, vault, juju.secretId, juju.secretRevision))) {
-      // Another owned secret (the CA, the charm's AppRole): nobody reads that revision any more.
-      hook.log.info(`removing revision ${juju.secretRevision} of ${juju.secretLabel ?? juju.secretId}: no longer tracked`);
-      secretRemove(juju.secretId, juju.secretRevision);
-    }
-  }
-  const due = event.type === "secret" && (event.kind === "rotate" || event.kind === "expired") && juju.secretId;
-  return reconcileVaultKv(hook, vault, endpoint, due ? { refresh: rotationRefresh(juju.secretId!) } : {});
+  return reconcileVaultKv(hook, vault, endpoint);
 }
+
+

@@ -68,10 +68,10 @@ export const secretAdd: Tool = (rt, args, stdin) => {
     ...(flagString(p, "--description") !== undefined ? { description: flagString(p, "--description")! } : {}),
     ...(rotate !== undefined ? { rotatePolicy: rotate } : {}),
     ...(rotate !== undefined && nextRotation(rotate, now) ? { nextRotateAt: nextRotation(rotate, now)! } : {}),
-    ...(expire !== undefined ? { expireSpec: expire } : {}),
     revisions: [{ revision: 1, content, createdAt: now.toISOString(), ...(expireAt ? { expireAt } : {}) }],
     grants: [],
-    tracking: { [rt.info.unit]: 1 },
+    // Writing is not reading: the owner's units track a revision from their first secret-get.
+    tracking: {},
     consumerLabels: {},
   };
   rt.pending.secretCreates.push(secret);
@@ -103,10 +103,7 @@ export const secretSet: Tool = (rt, args, stdin) => {
     update.rotatePolicy = rotate;
   }
   const expire = flagString(p, "--expire");
-  if (expire !== undefined) {
-    parseExpire(expire, rt.now());
-    update.expireSpec = expire;
-  }
+  if (expire !== undefined) update.expireAt = parseExpire(expire, rt.now());
   return "";
 };
 
@@ -161,12 +158,14 @@ export const secretInfoGet: Tool = (rt, args) => {
   const secret = allSecrets(rt).find((s) => owns(rt, s) && (id ? s.id === id : ownerLabel(rt, s) === label));
   if (!secret) throw new ToolError(`secret "${id ?? label}" not found`);
   if (secret.ownerKind === "application" && !isLeader(rt)) throw new ToolError("permission denied");
+  const latest = secret.revisions[secret.revisions.length - 1]!;
   const info = {
-    revision: secret.revisions[secret.revisions.length - 1]!.revision,
+    revision: latest.revision,
     ...(ownerLabel(rt, secret) ? { label: ownerLabel(rt, secret) } : {}),
     owner: secret.ownerKind,
     ...(secret.description ? { description: secret.description } : {}),
     ...(secret.rotatePolicy ? { rotation: secret.rotatePolicy } : {}),
+    ...(latest.expireAt ? { expiry: latest.expireAt } : {}),
     ...(secret.nextRotateAt ? { rotates: secret.nextRotateAt } : {}),
   };
   return formatOutput({ [secret.id]: info }, flagString(p, "--format") ?? "yaml");

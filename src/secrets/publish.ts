@@ -1,0 +1,77 @@
+// An owned secret's next revision for a newly issued Vault credential: written with its kind's
+// rotation policy and an expiry inside the credential's validity, and recorded in the ledger with
+// the credential's accessor so that the revision's removal revokes exactly it.
+import type { Hook } from "../hook.js";
+import { secretAdd, secretInfoGet, secretSet, type RotatePolicy, type SecretContent } from "../juju/index.js";
+import { listSecretIdAccessors } from "../vault/approle.js";
+import type { VaultClient } from "../vault/client.js";
+import type { OwnedSecretKind } from "./catalog.js";
+import type { CredentialLedger, IssuedCredential } from "./ledger.js";
+import { policyFor, revisionExpiry, type Validity } from "./policy.js";
+
+export interface CredentialRevision {
+  kind: OwnedSecretKind;
+  label: string;
+  description: string;
+  /** The secret to add a revision to; null creates it. */
+  secretId: string | null;
+  content: SecretContent;
+  /** AppRole auth mount of the credential's role. */
+  mount: string;
+  credential: IssuedCredential;
+  /** When the credential stops working; null when it does not. */
+  validity: Validity | null;
+}
+
+/**
+ * Live secret-ids of the role that no revision accounts for: an earlier charm version's, or from a
+ * hook that failed after Vault issued them. They join the revision being replaced (or the new one,
+ * for a new secret), so they are revoked with it rather than left behind.
+ */
+async function strays(vault: VaultClient, ledger: CredentialLedger, secretId: string | null, rev: CredentialRevision): Promise<IssuedCredential[]> {
+  const known = secretId ? ledger.accessors(secretId) : new Set<string>();
+  known.add(rev.credential.accessor);
+  const live = await listSecretIdAccessors(vault, rev.mount, rev.credential.role);
+  return live.filter((accessor) => !known.has(accessor)).map((accessor) => ({ role: rev.credential.role, accessor }));
+}
+
+/**
+ * The metadata a new revision of an owned secret is written with: its kind's rotation policy, and
+ * an expiry inside the validity of the credential it holds. For any owned secret, Vault credential
+ * or not (the etcd client certificate: its notBefore and notAfter).
+ */
+export function revisionMetadata(hook: Hook, kind: OwnedSecretKind, validity: Validity | null): { rotate: RotatePolicy; expire?: string } {
+  return { rotate: policyFor(kind, hook.config).rotate, ...(validity ? { expire: revisionExpiry(validity) } : {}) };
+}
+
+export async function publishCredentialRevision(hook: Hook, vault: VaultClient, ledger: CredentialLedger, rev: CredentialRevision): Promise<{ secretId: string; revision: number }> {
+  const metadata = revisionMetadata(hook, rev.kind, rev.validity);
+  // Vault first: a refusal there leaves no revision behind that the ledger does not know.
+  const adopted = await strays(vault, ledger, rev.secretId, rev);
+  let secretId: string;
+  let revision: number;
+  if (rev.secretId) {
+    secretId = rev.secretId;
+    const replaced = secretInfoGet({ id: secretId }).revision;
+    secretSet(secretId, rev.content, metadata);
+    if (adopted.length) ledger.record(secretId, rev.mount, replaced, adopted);
+    revision = replaced + 1;
+  } else {
+    secretId = secretAdd(rev.content, { label: rev.label, description: rev.description, ...metadata });
+    revision = 1;
+    if (adopted.length) ledger.record(secretId, rev.mount, revision, adopted);
+  }
+  ledger.record(secretId, rev.mount, revision, [rev.credential]);
+  hook.log.info(`${rev.label}: revision ${revision} holds secret-id accessor ${rev.credential.accessor}${metadata.expire ? ` (revision expires in ${metadata.expire})` : ""}`);
+  return { secretId, revision };
+}
+
+/**
+ * Brings an existing secret's rotation policy in line with its kind's (a changed config value
+ * applies now, not at the next revision). Juju reschedules rotation when the policy changes, so it
+ * is written only then.
+ */
+export function applyRotationPolicy(hook: Hook, kind: OwnedSecretKind, secretId: string): void {
+  const rotate = policyFor(kind, hook.config).rotate;
+  if ((secretInfoGet({ id: secretId }).rotation ?? "never") !== rotate) secretSet(secretId, null, { rotate });
+}
