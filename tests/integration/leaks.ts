@@ -62,12 +62,19 @@ const SECRET_PARAMS: Record<string, string[]> = { "kv-put": ["data"], put: ["val
 /** Actions whose job is to return a secret: their action-set argv carries it (Juju has no other way). */
 export const SECRET_RETURNING_ACTIONS = new Set(Object.keys(SECRET_RESULTS));
 
+/**
+ * Secret content keys that are not confidential: certificates (public by nature; their keys are
+ * scanned) and what etcd_client/v0 groups into its secrets only by habit: the etcd user name (the CN
+ * of our own certificate), the client URLs (also in the `endpoints` databag key) and the TLS flag.
+ */
+const PUBLIC_KEYS = new Set(["certificate", "mtls-cert", "tls-ca", "tls", "username", "uris"]);
+
 /** Values that hold several secrets: unseal shares (comma or newline separated), kv data (JSON). */
 const LISTS = new Set(["keys", "unseal-keys"]);
 const JSON_MAPS = new Set(["data"]);
 
 function register(registry: SecretRegistry, key: string, value: unknown, source: string): void {
-  if (typeof value !== "string") return;
+  if (typeof value !== "string" || PUBLIC_KEYS.has(key)) return;
   const parts = [value, ...(LISTS.has(key) ? value.split(/[,\n]/) : []), ...(JSON_MAPS.has(key) ? jsonStrings(value) : [])];
   for (const part of parts.map((p) => p.trim())) if (part.length >= MIN_SECRET_LENGTH && !registry.has(part)) registry.set(part, { source, key });
 }
