@@ -98,6 +98,10 @@ export async function handleEvent(hook: Hook): Promise<HookOutcome> {
         verdicts.push(...(await serveConsumers(hook, access.client, backend.endpoint)));
       }
     }
+    if (!hook.isLeader) {
+      const [{ withdrawLegacyCredentials }, { VAULT_KV_ENDPOINTS }] = await Promise.all([import("./relations/vault-kv/legacy.js"), import("./relations/vault-kv/provider.js")]);
+      withdrawLegacyCredentials(hook, VAULT_KV_ENDPOINTS);
+    }
     // Owned secrets' rotate/expired/remove (src/secrets); without a session, removals wait for one.
     if (hook.isLeader) await (await import("./secrets/events.js")).serveOwnedSecrets(hook, opening && backend.endpoint ? (await opening).client : null);
   } finally {

@@ -20,9 +20,18 @@ function readConfig(): ConsumerConfig {
   };
 }
 
-async function session(access: KvAccess): Promise<VaultClient> {
-  const anonymous = new VaultClient({ url: access.url, caPem: access.caPem, localAddress: access.address });
-  return anonymous.withToken((await login(anonymous, "approle", access.roleId, access.secretId)).token);
+/** Logs in with the first offer that works; the credentials it used come back with the session. */
+async function session(offers: KvAccess[]): Promise<{ vault: VaultClient; access: KvAccess }> {
+  let failure: unknown;
+  for (const access of offers) {
+    const anonymous = new VaultClient({ url: access.url, caPem: access.caPem, localAddress: access.address });
+    try {
+      return { vault: anonymous.withToken((await login(anonymous, "approle", access.roleId, access.secretId)).token), access };
+    } catch (error) {
+      failure = error;
+    }
+  }
+  throw failure;
 }
 
 async function write(vault: VaultClient, access: KvAccess, key: string, value: string): Promise<void> {
@@ -48,13 +57,13 @@ async function main(): Promise<number> {
     return 0;
   }
   sendRequest(relationId, juju.unitName, config, isLeader());
-  const access = await readAccess(relationId, juju.unitName, config, juju.dispatchPath === "hooks/secret-changed");
-  if (!access) {
+  const offers = await readAccess(relationId, juju.unitName, config, juju.dispatchPath === "hooks/secret-changed");
+  if (offers.length === 0) {
     if (action) actionFail("no Vault credentials yet: see juju status");
     setUnitStatus("waiting", `Waiting for Vault credentials (${config.dialect})`);
     return 0;
   }
-  const vault = await session(access);
+  const { vault, access } = await session(offers);
   try {
     if (action === "put") {
       const params = actionGet();

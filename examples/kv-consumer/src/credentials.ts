@@ -70,9 +70,15 @@ async function legacySecretId(url: string, caPem: string, address: string, token
   return secretId;
 }
 
-export async function readAccess(relationId: number, unit: string, config: ConsumerConfig, refresh: boolean): Promise<KvAccess | null> {
+/**
+ * What the provider offers this unit, as candidates to try in turn. Legacy: one per vault unit whose
+ * databag names this unit (normally the leader's alone; after a leader change an old one may linger
+ * until that unit clears it, so try each, as charm-helpers does). v0: the one granted secret.
+ */
+export async function readAccess(relationId: number, unit: string, config: ConsumerConfig, refresh: boolean): Promise<KvAccess[]> {
   const address = networkGet("vault", relationId).ingressAddresses[0] ?? "";
   if (config.dialect === "legacy") {
+    const offers: KvAccess[] = [];
     for (const remote of relationUnits(relationId)) {
       const bag = relationGet(relationId, remote);
       const roleId = bag[`${unit}_role_id`];
@@ -80,18 +86,23 @@ export async function readAccess(relationId: number, unit: string, config: Consu
       if (!roleId || !token || !bag.vault_url) continue;
       const url = JSON.parse(bag.vault_url) as string;
       const caPem = Buffer.from(JSON.parse(bag.vault_ca ?? '""') as string, "base64").toString();
-      const secretId = await legacySecretId(url, caPem, address, JSON.parse(token) as string);
+      let secretId: string;
+      try {
+        secretId = await legacySecretId(url, caPem, address, JSON.parse(token) as string);
+      } catch {
+        continue; // a token already unwrapped (a stale one): another unit's may be current
+      }
       const mount = config.backend;
-      return { url, caPem, roleId: JSON.parse(roleId) as string, secretId, mount, prefix: config.isolated ? `${slug(unit)}/` : "", kvVersion: 1, address };
+      offers.push({ url, caPem, roleId: JSON.parse(roleId) as string, secretId, mount, prefix: config.isolated ? `${slug(unit)}/` : "", kvVersion: 1, address });
     }
-    return null;
+    return offers;
   }
   const remoteApp = relationRemoteApp(relationId);
   const bag = remoteApp ? relationGet(relationId, remoteApp, { app: true }) : {};
   const nonce = stateGetAll().nonce;
   const secretUri = nonce && bag.credentials ? (JSON.parse(bag.credentials) as Record<string, string>)[nonce] : undefined;
-  if (!secretUri || !bag.vault_url || !bag.mount) return null;
+  if (!secretUri || !bag.vault_url || !bag.mount) return [];
   const content = secretGet({ id: secretUri, refresh });
-  if (!content["role-id"] || !content["role-secret-id"]) return null;
-  return { url: bag.vault_url, caPem: bag.ca_certificate ?? "", roleId: content["role-id"], secretId: content["role-secret-id"], mount: bag.mount, prefix: `${slug(unit)}/`, kvVersion: 2, address };
+  if (!content["role-id"] || !content["role-secret-id"]) return [];
+  return [{ url: bag.vault_url, caPem: bag.ca_certificate ?? "", roleId: content["role-id"], secretId: content["role-secret-id"], mount: bag.mount, prefix: `${slug(unit)}/`, kvVersion: 2, address }];
 }

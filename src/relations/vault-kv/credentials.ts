@@ -1,7 +1,7 @@
 // Consumer secret-ids carry the charm's generation number in their Vault metadata, so the charm
 // can tell which credential is current and retire older ones without guessing.
 import { createHash } from "node:crypto";
-import { listSecretIdAccessors, readSecretIdByAccessor } from "../../vault/approle.js";
+import { destroySecretIdByAccessor, listSecretIdAccessors, readSecretIdByAccessor } from "../../vault/approle.js";
 import type { VaultClient } from "../../vault/client.js";
 import { CONSUMER_APPROLE_MOUNT } from "./vault-objects.js";
 
@@ -25,4 +25,8 @@ export async function liveSecretIds(vault: VaultClient, role: string): Promise<L
     if (metadata) live.push({ accessor, generation: Number(metadata.generation ?? 0) });
   }
   return live;
+}
+
+export async function destroySecretIds(vault: VaultClient, role: string, accessors: string[]): Promise<void> {
+  for (const accessor of accessors) await destroySecretIdByAccessor(vault, CONSUMER_APPROLE_MOUNT, role, accessor);
 }

@@ -3,10 +3,11 @@
 // in the leader's unit databag (DESIGN.md §3).
 import { generateWrappedSecretId } from "../../vault/approle.js";
 import { wrappingTokenAlive } from "../../vault/sys.js";
-import { relationGet, relationSet } from "../../juju/index.js";
+import type { Hook } from "../../hook.js";
+import { relationGet, relationIds, relationSet } from "../../juju/index.js";
 import { blocked } from "../../status.js";
 import { bindCidrs, changedKeys, type ConsumerRelation, type ServeContext } from "./context.js";
-import { inputsHash, liveSecretIds, secretIdMetadata } from "./credentials.js";
+import { destroySecretIds, inputsHash, liveSecretIds, secretIdMetadata } from "./credentials.js";
 import { ledgerKey } from "./ledger.js";
 import { legacyMountName, legacyRoleName } from "./naming.js";
 import { isolatedBackendPolicy, sharedBackendPolicy } from "./policies.js";
@@ -15,6 +16,8 @@ import { jsonOrRaw, parseLegacyRequest } from "./requests.js";
 import { CONSUMER_APPROLE_MOUNT, ensureKvMount, ensurePolicy, ensureRole } from "./vault-objects.js";
 
 const json = (value: string) => JSON.stringify(value);
+/** `<unit_name>_role_id` and `<unit_name>_token`: one requirer unit's credentials. */
+const CREDENTIAL_KEY = /_(role_id|token)$/;
 
 /** The unit's egress subnets, as Juju put them in its bag. */
 function egressSubnets(bag: Record<string, string>): string[] {
@@ -72,7 +75,11 @@ export async function serveLegacy(ctx: ServeContext, relation: ConsumerRelation)
         tokenBoundCidrs: cidrs,
         metadata: secretIdMetadata(unit, generation),
       });
-      hook.log.info(`vault-kv: issued credentials for ${unit} (generation ${generation})`);
+      // The new token tells the requirer to unwrap again; the secret-ids it replaces go now, so a
+      // unit never holds two (a new leader reissues, and a stale token must not keep working).
+      const replaced = (await liveSecretIds(vault, role)).filter((s) => s.generation !== generation);
+      await destroySecretIds(vault, role, replaced.map((s) => s.accessor));
+      hook.log.info(`vault-kv: issued credentials for ${unit} (generation ${generation}${replaced.length ? `, ${replaced.length} older secret-id(s) revoked` : ""})`);
       desired[tokenKey] = json(wrapped.token);
     } else {
       desired[tokenKey] = own[tokenKey]!;
@@ -82,7 +89,7 @@ export async function serveLegacy(ctx: ServeContext, relation: ConsumerRelation)
   }
   // Keys of units no longer served go (their Vault objects are removed by the provider's sweep).
   for (const existing of Object.keys(own)) {
-    if (/_(role_id|token)$/.test(existing) && !(existing in desired)) {
+    if (CREDENTIAL_KEY.test(existing) && !(existing in desired)) {
       const owner = existing.replace(/_(role_id|token)$/, "");
       const stillServed = [...wanted].some((k) => ctx.ledger[k]?.credentialKey === owner);
       if (!stillServed) desired[existing] = "";
@@ -91,4 +98,21 @@ export async function serveLegacy(ctx: ServeContext, relation: ConsumerRelation)
   }
   relationSet(relationId, changedKeys(own, desired));
   return wanted;
+}
+
+/**
+ * On non-leaders: legacy credentials belong in the leader's unit databag alone. A unit that was
+ * leader keeps what it wrote there until it removes it itself, and a requirer trying every vault
+ * unit's token could unwrap a stale one (LP#1849323), so every other unit clears its own.
+ */
+export function withdrawLegacyCredentials(hook: Hook, endpoints: readonly string[]): void {
+  for (const name of endpoints) {
+    for (const relationId of relationIds(name)) {
+      const own = relationGet(relationId, hook.juju.unitName);
+      const stale = Object.keys(own).filter((key) => CREDENTIAL_KEY.test(key));
+      if (stale.length === 0) continue;
+      relationSet(relationId, Object.fromEntries(stale.map((key) => [key, ""])));
+      hook.log.info(`vault-kv (${name}:${relationId}): not the leader any more: withdrew ${stale.length / 2} unit(s)' legacy credentials from this unit's databag`);
+    }
+  }
 }
