@@ -3,6 +3,7 @@
 // to another vault unit in the middle of provisioning; then two consumer units leave. Each consumer
 // unit must end with exactly one AppRole and exactly one live secret-id that logs in from its own
 // address (no duplicate, none missing), and a departure must revoke exactly that unit's.
+// Last, the charm's own AppRole rotates while a standby vault unit still tracks the old revision.
 // HashiCorp Vault only: several units serve one Vault through etcd storage, which OpenBao lacks.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -26,6 +27,7 @@ const APPS = [
   { app: "kv-b", endpoint: "vault:secrets", config: { dialect: "legacy", backend: "charm-kv-b" } },
   { app: "kv-c", endpoint: "vault:secrets", config: { dialect: "v0", "mount-suffix": "c" } },
 ] as const;
+const DAY = 86_400_000;
 const dialectOf = (unit: string) => APPS.find((a) => unit.startsWith(`${a.app}/`))!.config.dialect;
 
 describe.skipIf(!etcdBin || !vault.bin)(`vault-kv at scale on HA Vault${etcdBin && vault.bin ? "" : " (etcd or HashiCorp Vault not installed: skipped)"}`, () => {
@@ -125,5 +127,34 @@ describe.skipIf(!etcdBin || !vault.bin)(`vault-kv at scale on HA Vault${etcdBin 
       const { roleId, secretId } = before.get(unit)!;
       expect((await approle.login(from(unit), "approle", roleId, secretId)).token, unit).toBeTruthy();
     }
+  }, 300_000);
+
+  it("rotates the charm's own AppRole while a standby unit still uses the old revision, then revokes it", async () => {
+    const charmSecret = () => Object.values(ready.sim.model.secrets).find((sec) => sec.label === "vault-approle-charm")!;
+    const contentOf = (revision: number) =>
+      Object.fromEntries(Object.entries(charmSecret().revisions.find((r) => r.revision === revision)!.content).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
+    const observer = ["vault/0", "vault/2"].find((u) => u !== leader())!;
+    const loginWith = async (c: Record<string, string>) => {
+      const client = new VaultClient({ url: `https://${ready.sim.unit(observer).address}:8200`, caPem: ready.caPem, localAddress: ready.sim.unit(observer).address });
+      return approle.login(client, "approle", c["role-id"]!, c["secret-id"]!);
+    };
+    const before = charmSecret().revisions.at(-1)!.revision;
+    expect(charmSecret().tracking[observer]).toBe(before);
+    // A busy agent: the observer's secret-changed waits while the leader rotates.
+    ready.sim.hold(observer);
+    await ready.sim.advance(32 * DAY, false);
+    const rotated = charmSecret().revisions.at(-1)!.revision;
+    expect(rotated).toBe(before + 1);
+    expect(charmSecret().tracking[observer]).toBe(before);
+    const old = contentOf(before);
+    expect((await loginWith(old)).policies).toContain("juju-vault-charm");
+    expect((await loginWith(contentOf(rotated))).policies).toContain("juju-vault-charm");
+
+    await ready.sim.release(observer);
+    expect(charmSecret().tracking[observer]).toBe(rotated);
+    expect(charmSecret().revisions.map((r) => r.revision)).toEqual([rotated]);
+    await expect(loginWith(old)).rejects.toBeInstanceOf(VaultRequestError);
+    expect((await loginWith(contentOf(rotated))).policies).toContain("juju-vault-charm");
+    for (const unit of ["vault/0", "vault/1", "vault/2"]) expect(ready.sim.unit(unit)).toMatchObject({ errorHook: null, status: { status: "active" } });
   }, 300_000);
 });
