@@ -10,6 +10,7 @@ import { etcdNames } from "../../src/relations/etcd/identity.js";
 import { VaultClient } from "../../src/vault/client.js";
 import { kv2 } from "../../src/vault/kv.js";
 import * as sys from "../../src/vault/sys.js";
+import { createCharmCa } from "../../src/vault/tls.js";
 import { startEtcdCluster, type EtcdCluster, type KeyedCertificate } from "../etcd/cluster.js";
 import { deployEtcdProvider } from "../etcd/provider.js";
 import type { Sim } from "../sim/controller.js";
@@ -168,6 +169,28 @@ describe.skipIf(!etcdBin || !vault.bin)(`vault on etcd${etcdBin && vault.bin ? "
     const active = units.find((u) => roleNow[u] === "active")!;
     await kv2.write(unitClient(ready, active), "charm-before", "after-rotation", { value: "ok" });
     for (const unit of units) expect((await kv2.read(unitClient(ready, unit), "charm-before", "after-failover"))?.data).toEqual({ value: "kept" });
+  }, 180_000);
+
+  it("follows the provider's new CA bundle and endpoints with no operator step", async () => {
+    const extraCa = (await createCharmCa("another etcd CA")).certPem;
+    await ready.sim.setConfig("etcd", { "extra-ca": extraCa, "advertised-members": "0,1" });
+    for (const unit of units) {
+      expect(ready.sim.unit(unit).errorHook, unit).toBeNull();
+      const common = join(ready.sim.unit(unit).dataDir, "var/snap/vault/common");
+      expect(readFileSync(join(common, "etcd/ca.pem"), "utf8"), unit).toContain(extraCa.replace(/\r/g, "").trim().split("\n")[1]);
+      const config = readFileSync(join(common, "vault.hcl"), "utf8");
+      expect(config, unit).toContain(`address    = "${cluster.endpoints.slice(0, 2).join(",")}"`);
+    }
+    // Each unit restarted on its own secret-changed, so the active role moved while they did; a
+    // unit's status says what it saw in its last hook, and update-status brings them all up to date.
+    for (const unit of units) await ready.sim.runHook(unit, "update-status");
+    expect(units.map((u) => status(u).message).sort()).toEqual(["Unsealed (active)", "Unsealed (standby)", "Unsealed (standby)"]);
+    const now = await roles(ready, units);
+    const active = units.find((u) => now[u] === "active")!;
+    expect((await kv2.read(unitClient(ready, active), "charm-before", "after-rotation"))?.data).toEqual({ value: "ok" });
+    await ready.sim.setConfig("etcd", { "extra-ca": "", "advertised-members": "" });
+    for (const unit of units) await ready.sim.runHook(unit, "update-status");
+    expect(units.map((u) => status(u).message).sort()).toEqual(["Unsealed (active)", "Unsealed (standby)", "Unsealed (standby)"]);
   }, 180_000);
 
   it("stops Vault and blocks when the etcd relation is removed, leaving the data in etcd", async () => {
