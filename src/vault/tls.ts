@@ -44,22 +44,28 @@ function validity(cert: Forge.pki.Certificate, days: number): void {
   cert.validity.notAfter = new Date(Date.now() + days * DAY_MS);
 }
 
-export async function createCharmCa(commonName = "Vault charm CA"): Promise<KeyedCertificate> {
+/** A self-signed certificate with its own key: the CA, or a client certificate trusted as itself. */
+async function selfSigned(commonName: string, days: number, extensions: object[]): Promise<{ forge: ForgeModule; cert: Forge.pki.Certificate; keyPem: string }> {
   const forge = await loadForge();
   const { forgeKeys, keyPem } = newKeyPair(forge);
   const cert = forge.pki.createCertificate();
   cert.publicKey = forgeKeys.publicKey;
   cert.serialNumber = serialNumber();
-  validity(cert, CA_LIFETIME_DAYS);
+  validity(cert, days);
   const subject = [{ name: "commonName", value: commonName }];
   cert.setSubject(subject);
   cert.setIssuer(subject);
-  cert.setExtensions([
+  cert.setExtensions(extensions);
+  cert.sign(forgeKeys.privateKey, forge.md.sha256.create());
+  return { forge, cert, keyPem };
+}
+
+export async function createCharmCa(commonName = "Vault charm CA"): Promise<KeyedCertificate> {
+  const { forge, cert, keyPem } = await selfSigned(commonName, CA_LIFETIME_DAYS, [
     { name: "basicConstraints", cA: true, critical: true },
     { name: "keyUsage", keyCertSign: true, cRLSign: true, critical: true },
     { name: "subjectKeyIdentifier" },
   ]);
-  cert.sign(forgeKeys.privateKey, forge.md.sha256.create());
   return { certPem: forge.pki.certificateToPem(cert), keyPem };
 }
 
@@ -121,22 +127,12 @@ export const CLIENT_LIFETIME_DAYS = 90;
  * trusting no CA means no other certificate can ever pass as this client.
  */
 export async function createClientCertificate(commonName: string, days = CLIENT_LIFETIME_DAYS): Promise<KeyedCertificate> {
-  const forge = await loadForge();
-  const { forgeKeys, keyPem } = newKeyPair(forge);
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forgeKeys.publicKey;
-  cert.serialNumber = serialNumber();
-  validity(cert, days);
-  const subject = [{ name: "commonName", value: commonName }];
-  cert.setSubject(subject);
-  cert.setIssuer(subject);
-  cert.setExtensions([
+  const { forge, cert, keyPem } = await selfSigned(commonName, days, [
     { name: "basicConstraints", cA: false, critical: true },
     { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
     { name: "extKeyUsage", clientAuth: true },
     { name: "subjectKeyIdentifier" },
   ]);
-  cert.sign(forgeKeys.privateKey, forge.md.sha256.create());
   // forge writes CRLF line ends; PEM consumers (and content comparisons) expect LF.
   return { certPem: forge.pki.certificateToPem(cert).replace(/\r\n/g, "\n"), keyPem };
 }
