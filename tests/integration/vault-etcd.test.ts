@@ -152,10 +152,21 @@ describe.skipIf(!etcdBin || !vault.bin)(`vault on etcd${etcdBin && vault.bin ? "
     // Due 30 days before the 90-day certificate ends.
     expect(Date.parse(expiry) - Date.now()).toBeGreaterThan(59 * DAY);
     expect(Date.parse(expiry) - Date.now()).toBeLessThan(61 * DAY);
+    // A unit whose agent is busy stays on the old certificate for a while: etcd must keep trusting it.
+    const slow = units.find((u) => u !== ready.sim.model.apps.vault!.leader)!;
+    const slowCert = () => readFileSync(join(ready.sim.unit(slow).dataDir, "var/snap/vault/common/etcd/client.pem"), "utf8");
+    ready.sim.hold(slow);
     await ready.sim.advance(61 * DAY);
-    for (const unit of units) expect(ready.sim.unit(unit).errorHook, unit).toBeNull();
     const next = secretContent(ready.sim, "etcd-client-identity");
     expect(next.certificate).not.toBe(old.certPem);
+    expect(slowCert()).toBe(old.certPem);
+    expect(secretContent(ready.sim, "etcd-mtls")["mtls-cert"]).toBe(`${next.certificate!.trim()}\n${old.certPem.trim()}\n`);
+    expect(await cluster.probeTls(old)).toEqual({ accepted: true });
+    expect(await cluster.probeTls({ certPem: next.certificate!, keyPem: next["private-key"]! })).toEqual({ accepted: true });
+    expect((await roles(ready, [slow]))[slow]).toMatch(/^(active|standby)$/);
+
+    await ready.sim.release(slow);
+    for (const unit of units) expect(ready.sim.unit(unit).errorHook, unit).toBeNull();
     identity = { certPem: next.certificate!, keyPem: next["private-key"]! };
     // Every unit presents the new certificate; the provider trusts only it now.
     expect(secretContent(ready.sim, "etcd-mtls")["mtls-cert"]!.trim()).toBe(next.certificate!.trim());
