@@ -98,12 +98,14 @@ export async function handleEvent(hook: Hook): Promise<HookOutcome> {
         verdicts.push(...(await serveConsumers(hook, access.client, backend.endpoint)));
       }
     }
-    if (!hook.isLeader) {
+    if (hook.isLeader) {
+      // Owned secrets' rotate/expired/remove (src/secrets); without a session, removals wait for one.
+      await (await import("./secrets/events.js")).serveOwnedSecrets(hook, opening && backend.endpoint ? (await opening).client : null);
+    } else {
+      // A unit that lost leadership takes back the legacy credentials it published as leader.
       const [{ withdrawLegacyCredentials }, { VAULT_KV_ENDPOINTS }] = await Promise.all([import("./relations/vault-kv/legacy.js"), import("./relations/vault-kv/provider.js")]);
       withdrawLegacyCredentials(hook, VAULT_KV_ENDPOINTS);
     }
-    // Owned secrets' rotate/expired/remove (src/secrets); without a session, removals wait for one.
-    if (hook.isLeader) await (await import("./secrets/events.js")).serveOwnedSecrets(hook, opening && backend.endpoint ? (await opening).client : null);
   } finally {
     await session.close();
   }
