@@ -12,6 +12,7 @@ import type { JujuContext } from "../../juju/index.js";
 import { relationGet, relationSet, secretAdd, secretGet, secretGrant, secretInfoGet, SecretNotFoundError, secretSet } from "../../juju/index.js";
 import { ETCD_IDENTITY_LABEL, ETCD_MTLS_LABEL } from "../../secrets/catalog.js";
 import { secretDueForReissue } from "../../secrets/events.js";
+import { sameSecret } from "../../secrets/ledger.js";
 import { revisionMetadata } from "../../secrets/publish.js";
 import { RENEW_AT } from "../../secrets/policy.js";
 import { createClientCertificate } from "../../vault/tls.js";
@@ -41,11 +42,6 @@ export function etcdNames(juju: Pick<JujuContext, "appName" | "modelUuid">): Etc
 
 export function certificateFingerprint(pem: string): string {
   return createHash("sha256").update(new X509Certificate(pem).raw).digest("hex").slice(0, 32);
-}
-
-/** The 20-character id of a secret URI in any of Juju's forms (secret://<model>/<id>, secret:<id>, <id>). */
-function secretIdOf(uri: string): string {
-  return uri.slice(Math.max(uri.lastIndexOf("/"), uri.lastIndexOf(":")) + 1);
 }
 
 function pemBlocks(text: string): string[] {
@@ -130,7 +126,8 @@ export function publishRequest(relationId: number, names: EtcdNames, mtlsSecretU
   };
   const own = relationGet(relationId, appName, { app: true });
   // secret-add answers a secret://<model>/<id> URI, secret-info-get the bare id: keep the published form.
-  if (own["secret-mtls"] && secretIdOf(own["secret-mtls"]) === secretIdOf(mtlsSecretUri)) desired["secret-mtls"] = own["secret-mtls"];
+  const published = own["secret-mtls"];
+  if (published && sameSecret(published, mtlsSecretUri)) desired["secret-mtls"] = published;
   // A grant is scoped to its relation: a new relation (or a new secret) needs a new one.
   else secretGrant(mtlsSecretUri, relationId);
   const changed = Object.fromEntries(Object.entries(desired).filter(([key, value]) => own[key] !== value));
