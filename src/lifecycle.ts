@@ -63,7 +63,7 @@ async function waitForLeadership(vault: VaultClient): Promise<VaultHealth> {
 const STARTUP_WAIT_MS = 30_000;
 
 /** Health, waiting up to STARTUP_WAIT_MS for a Vault this hook just (re)started to open its port. */
-async function healthAfterStart(vault: VaultClient, justStarted: boolean): Promise<VaultHealth | null> {
+export async function healthAfterStart(vault: VaultClient, justStarted: boolean): Promise<VaultHealth | null> {
   const deadline = Date.now() + (justStarted ? STARTUP_WAIT_MS : 0);
   for (;;) {
     try {

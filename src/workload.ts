@@ -3,14 +3,13 @@
 // should hold changed.
 import { join } from "node:path";
 import type { Hook } from "./hook.js";
+import { healthAfterStart } from "./lifecycle.js";
 import { networkGet, openPort, secretAdd, secretGet, SecretNotFoundError, setWorkloadVersion, unitGet } from "./juju/index.js";
 import { VAULT_CA_LABEL } from "./secrets/catalog.js";
 import { blocked, waiting, type Verdict } from "./status.js";
 import { canLockMemory, readFileOrNull, writeFileIfChanged } from "./vault/files.js";
 import { renderVaultConfig, type EtcdStorage } from "./vault/hcl.js";
 import { VaultClient } from "./vault/client.js";
-import { VaultUnreachableError } from "./vault/errors.js";
-import { health } from "./vault/sys.js";
 import { moveToEtcd, planStorage, recordOnEtcd } from "./storage.js";
 import { vaultPaths } from "./vault/paths.js";
 import * as service from "./vault/service.js";
@@ -94,19 +93,9 @@ function cachedVaultBuild(snap: service.InstalledSnap): service.VaultBuild | nul
   return build;
 }
 
-/** Whether a Vault started on the rendered config is initialised; null when it does not answer in time. */
+/** Whether a Vault just started on the rendered config is initialised; null when it does not answer in time. */
 async function probeInitialised(url: string, caPem: string): Promise<boolean | null> {
-  const client = new VaultClient({ url, caPem, timeoutMs: 5000 });
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    try {
-      return (await health(client)).initialized;
-    } catch (error) {
-      if (!(error instanceof VaultUnreachableError)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-  return null;
+  return (await healthAfterStart(new VaultClient({ url, caPem, timeoutMs: 5000 }), true))?.initialized ?? null;
 }
 
 export async function reconcileWorkload(hook: Hook): Promise<WorkloadResult> {

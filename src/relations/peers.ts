@@ -2,7 +2,7 @@
 // ledgers and its word to the other units in the application bag, so any future leader finds them;
 // the bag is read once per hook and kept in step with this hook's own writes. Every unit writes its
 // own unit bag.
-import { relationGet, relationIds, relationSet } from "../juju/index.js";
+import { changedKeys, relationGet, relationIds, relationSet } from "../juju/index.js";
 
 export const PEER_ENDPOINT = "vault-peers";
 
@@ -28,7 +28,7 @@ export function peerAppValue(app: string, key: string): string | undefined {
 export function setPeerAppValues(app: string, values: Record<string, string>): void {
   const peer = peerBagOf(app);
   if (peer.relationId === null) throw new Error(`the ${PEER_ENDPOINT} relation is missing: cannot record ${Object.keys(values).join(", ")}`);
-  const changed = Object.fromEntries(Object.entries(values).filter(([key, value]) => (peer.bag[key] ?? "") !== value));
+  const changed = changedKeys(peer.bag, values);
   if (Object.keys(changed).length === 0) return;
   relationSet(peer.relationId, changed, { app: true });
   for (const [key, value] of Object.entries(changed)) {
@@ -41,8 +41,6 @@ export function setPeerAppValues(app: string, values: Record<string, string>): v
 export function setPeerUnitValues(unitName: string, values: Record<string, string>): boolean {
   const peer = peerRelationId();
   if (peer === null) return false;
-  const current = relationGet(peer, unitName);
-  const changed = Object.fromEntries(Object.entries(values).filter(([key, value]) => (current[key] ?? "") !== value));
-  if (Object.keys(changed).length > 0) relationSet(peer, changed);
+  relationSet(peer, changedKeys(relationGet(peer, unitName), values));
   return true;
 }

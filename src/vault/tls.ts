@@ -7,6 +7,11 @@ type ForgeModule = typeof Forge;
 /** node-forge is large and only needed when a certificate is issued: load it then. */
 const loadForge = async (): Promise<ForgeModule> => (await import("node-forge")).default;
 
+/** The PEM certificate blocks in a text (a bundle, or a leaf followed by its chain). */
+export function pemCertificateBlocks(text: string): string[] {
+  return text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+}
+
 export interface KeyedCertificate {
   certPem: string;
   keyPem: string;

@@ -4,6 +4,11 @@ import { runHookToolJson, runHookTool } from "../runner.js";
 
 export type Databag = Record<string, string>;
 
+/** Only the keys whose value differs from the bag's current content (Juju deletes on ""). */
+export function changedKeys(current: Databag, desired: Databag): Databag {
+  return Object.fromEntries(Object.entries(desired).filter(([key, value]) => (current[key] ?? "") !== value));
+}
+
 export function relationIds(endpoint: string): number[] {
   const ids = runHookToolJson<string[] | null>("relation-ids", [endpoint]) ?? [];
   return ids.map((id) => Number(id.slice(id.lastIndexOf(":") + 1)));

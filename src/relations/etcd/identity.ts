@@ -9,19 +9,18 @@
 import { createHash, X509Certificate } from "node:crypto";
 import type { Hook } from "../../hook.js";
 import type { JujuContext } from "../../juju/index.js";
-import { relationGet, relationSet, secretAdd, secretGet, secretGrant, secretInfoGet, SecretNotFoundError, secretSet } from "../../juju/index.js";
+import { changedKeys, relationGet, relationSet, secretAdd, secretGet, secretGrant, secretInfoGet, SecretNotFoundError, secretSet } from "../../juju/index.js";
 import { ETCD_IDENTITY_LABEL, ETCD_MTLS_LABEL } from "../../secrets/catalog.js";
 import { secretDueForReissue } from "../../secrets/events.js";
 import { sameSecret } from "../../secrets/ledger.js";
 import { revisionMetadata } from "../../secrets/publish.js";
 import { RENEW_AT } from "../../secrets/policy.js";
-import { createClientCertificate } from "../../vault/tls.js";
+import { createClientCertificate, pemCertificateBlocks } from "../../vault/tls.js";
 
 export { ETCD_IDENTITY_LABEL, ETCD_MTLS_LABEL };
 export const ETCD_ENDPOINT = "etcd";
 /** Peer unit-databag key: the fingerprint of the certificate this unit's Vault presents to etcd. */
 export const CERTIFICATE_IN_USE_KEY = "etcd-client-certificate";
-
 
 export interface ClientIdentity {
   certPem: string;
@@ -42,10 +41,6 @@ export function etcdNames(juju: Pick<JujuContext, "appName" | "modelUuid">): Etc
 
 export function certificateFingerprint(pem: string): string {
   return createHash("sha256").update(new X509Certificate(pem).raw).digest("hex").slice(0, 32);
-}
-
-function pemBlocks(text: string): string[] {
-  return text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 }
 
 function readOwned(label: string): Record<string, string> | null {
@@ -105,7 +100,7 @@ export async function ensureIdentity(hook: Hook, user: string): Promise<ClientId
  */
 export function publishCertificate(identity: ClientIdentity, inUse: Set<string>): string {
   const current = readOwned(ETCD_MTLS_LABEL);
-  const still = pemBlocks(current?.["mtls-cert"] ?? "").filter((pem) => {
+  const still = pemCertificateBlocks(current?.["mtls-cert"] ?? "").filter((pem) => {
     const fingerprint = certificateFingerprint(pem);
     return fingerprint !== identity.fingerprint && inUse.has(fingerprint) && validityOf(pem).until.getTime() > Date.now();
   });
@@ -130,6 +125,5 @@ export function publishRequest(relationId: number, names: EtcdNames, mtlsSecretU
   if (published && sameSecret(published, mtlsSecretUri)) desired["secret-mtls"] = published;
   // A grant is scoped to its relation: a new relation (or a new secret) needs a new one.
   else secretGrant(mtlsSecretUri, relationId);
-  const changed = Object.fromEntries(Object.entries(desired).filter(([key, value]) => own[key] !== value));
-  if (Object.keys(changed).length > 0) relationSet(relationId, changed, { app: true });
+  relationSet(relationId, changedKeys(own, desired), { app: true });
 }

@@ -2,6 +2,7 @@
 // app databag, `username`/`uris` in the secret named by `secret-user`, `tls`/`tls-ca` in the one named
 // by `secret-tls`. All of it is untrusted: it is checked here before any of it reaches Vault's config.
 import { X509Certificate } from "node:crypto";
+import { pemCertificateBlocks } from "../../vault/tls.js";
 
 export interface EtcdProviderInfo {
   /** Client URLs for Vault's `address`: https only (the spec: etcd serves clients over TLS only). */
@@ -22,8 +23,8 @@ const VERSION = /^v?\d{1,3}\.\d{1,3}(?:\.\d{1,4})?(?:[-+][A-Za-z0-9.-]{1,40})?$/
 const URI = /^https:\/\/(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?):\d{1,5}\/?$/;
 
 function certificates(pem: string): X509Certificate[] | null {
-  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
-  if (!blocks) return null;
+  const blocks = pemCertificateBlocks(pem);
+  if (blocks.length === 0) return null;
   try {
     return blocks.map((block) => new X509Certificate(block));
   } catch {

@@ -29,10 +29,6 @@ export interface ConsumerRelation {
   unitBags: Map<string, Record<string, string>>;
 }
 
-/** Only the keys whose value differs from the bag's current content (Juju deletes on ""). */
-export function changedKeys(current: Record<string, string>, desired: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(desired).filter(([key, value]) => (current[key] ?? "") !== value));
-}
 
 /** CIDRs credentials are bound to: the unit's addresses, or none when bind-cidr is off. */
 export function bindCidrs(hook: Hook, cidrs: string[]): string[] {

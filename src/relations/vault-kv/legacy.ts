@@ -4,9 +4,9 @@
 import { generateWrappedSecretId } from "../../vault/approle.js";
 import { wrappingTokenAlive } from "../../vault/sys.js";
 import type { Hook } from "../../hook.js";
-import { relationGet, relationIds, relationSet } from "../../juju/index.js";
+import { changedKeys, relationGet, relationIds, relationSet } from "../../juju/index.js";
 import { blocked } from "../../status.js";
-import { bindCidrs, changedKeys, type ConsumerRelation, type ServeContext } from "./context.js";
+import { bindCidrs, type ConsumerRelation, type ServeContext } from "./context.js";
 import { destroySecretIds, inputsHash, liveSecretIds, secretIdMetadata } from "./credentials.js";
 import { ledgerKey } from "./ledger.js";
 import { legacyMountName, legacyRoleName } from "./naming.js";

@@ -98,5 +98,3 @@ function adoptRevisionFields(record: ConsumerRecord, credentials: CredentialLedg
 export async function serveConsumers(hook: Hook, vault: VaultClient, endpoint: VaultEndpoint): Promise<Verdict[]> {
   return reconcileVaultKv(hook, vault, endpoint);
 }
-
-

@@ -33,7 +33,6 @@ function text(bag: Record<string, string>, key: string): string | undefined | Er
   return value;
 }
 
-
 export interface LegacyRequest {
   /** Juju's name of the requirer unit. */
   unit: string;

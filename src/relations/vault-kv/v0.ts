@@ -3,12 +3,12 @@
 // granted to that unit; the app databag maps each unit's nonce to its secret (DESIGN.md §3).
 import { generateSecretId, readSecretIdByAccessor } from "../../vault/approle.js";
 import type { VaultClient } from "../../vault/client.js";
-import { relationGet, relationSet, secretGrant } from "../../juju/index.js";
+import { changedKeys, relationGet, relationSet, secretGrant } from "../../juju/index.js";
 import { kvCredentialsLabel } from "../../secrets/catalog.js";
 import type { IssuedCredential } from "../../secrets/ledger.js";
 import { applyRotationPolicy, publishCredentialRevision } from "../../secrets/publish.js";
 import { blocked } from "../../status.js";
-import { bindCidrs, changedKeys, type ConsumerRelation, type ServeContext } from "./context.js";
+import { bindCidrs, type ConsumerRelation, type ServeContext } from "./context.js";
 import { inputsHash, secretIdMetadata } from "./credentials.js";
 import { ledgerKey } from "./ledger.js";
 import { v0MountName, v0RoleName } from "./naming.js";
