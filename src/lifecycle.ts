@@ -1,8 +1,7 @@
 // Vault's own state on this unit: initialised, unsealed (by the operator or from `unseal-keys`),
 // and whether the charm holds its own AppRole. Each step reports a verdict an operator can act on.
 import type { Hook } from "./hook.js";
-import { PermissionDeniedError, SecretNotFoundError } from "./juju/index.js";
-import { readSecret } from "./secrets/read.js";
+import { readGrantedSecret } from "./secrets/read.js";
 import { active, blocked, waiting, type Verdict } from "./status.js";
 import { parseUnsealKeys } from "./unseal.js";
 import type { VaultClient } from "./vault/client.js";
@@ -18,17 +17,12 @@ export interface VaultState {
 function readUnsealKeys(hook: Hook): { keys: string[] } | { verdict: Verdict } {
   const uri = hook.config.unsealKeysSecret;
   if (!uri) return { verdict: blocked("Vault is sealed: run unseal or set unseal-keys") };
-  try {
-    // The tracked revision; the newest (refreshed) on secret-changed for it.
-    const parsed = parseUnsealKeys(readSecret(hook, { id: uri }));
-    if (!parsed.ok) return { verdict: blocked(`Vault is sealed: ${parsed.reason}`) };
-    return { keys: parsed.keys };
-  } catch (error) {
-    if (error instanceof SecretNotFoundError || error instanceof PermissionDeniedError) {
-      return { verdict: blocked(`Vault is sealed: cannot read unseal-keys secret (run juju grant-secret <name> ${hook.juju.appName})`) };
-    }
-    throw error;
-  }
+  // The tracked revision; the newest (refreshed) on secret-changed for it.
+  const content = readGrantedSecret(hook, { id: uri });
+  if (!content) return { verdict: blocked(`Vault is sealed: cannot read unseal-keys secret (run juju grant-secret <name> ${hook.juju.appName})`) };
+  const parsed = parseUnsealKeys(content);
+  if (!parsed.ok) return { verdict: blocked(`Vault is sealed: ${parsed.reason}`) };
+  return { keys: parsed.keys };
 }
 
 /** Submits shares until Vault unseals or the shares run out. */

@@ -6,8 +6,7 @@ import { join } from "node:path";
 import type { Authorisation } from "../authorization.js";
 import { charmPolicyRules } from "../authorization.js";
 import type { Hook } from "../hook.js";
-import { PermissionDeniedError, SecretNotFoundError } from "../juju/index.js";
-import { readSecret } from "../secrets/read.js";
+import { readGrantedSecret } from "../secrets/read.js";
 import { blocked, type Verdict } from "../status.js";
 import { login } from "../vault/approle.js";
 import type { VaultClient } from "../vault/client.js";
@@ -22,16 +21,11 @@ const refusedAuth = (verdict: Verdict): Authorisation => ({ client: null, verdic
 function readCredentials(hook: Hook): { credentials: ExternalCredentials } | { verdict: Verdict } {
   const uri = hook.config.vaultAuthSecret;
   if (!uri) return { verdict: blocked("External Vault: set vault-auth to a secret holding a token, or role-id and secret-id") };
-  try {
-    // The tracked revision; the newest (refreshed) on secret-changed for it.
-    const parsed = parseExternalCredentials(readSecret(hook, { id: uri }));
-    return parsed.ok ? { credentials: parsed.credentials } : { verdict: blocked(`External Vault: ${parsed.reason}`) };
-  } catch (error) {
-    if (error instanceof SecretNotFoundError || error instanceof PermissionDeniedError) {
-      return { verdict: blocked(`External Vault: cannot read the vault-auth secret (run juju grant-secret <name> ${hook.juju.appName})`) };
-    }
-    throw error;
-  }
+  // The tracked revision; the newest (refreshed) on secret-changed for it.
+  const content = readGrantedSecret(hook, { id: uri });
+  if (!content) return { verdict: blocked(`External Vault: cannot read the vault-auth secret (run juju grant-secret <name> ${hook.juju.appName})`) };
+  const parsed = parseExternalCredentials(content);
+  return parsed.ok ? { credentials: parsed.credentials } : { verdict: blocked(`External Vault: ${parsed.reason}`) };
 }
 
 /** Renews a token past half its life, so a token with a short TTL outlives the gaps between hooks. */

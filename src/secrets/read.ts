@@ -4,7 +4,7 @@
 // tracks it from then on), which is what lets Juju tell the owner the old revision is free. An
 // owner that must see its newest revision without moving its tracking peeks instead.
 import type { Hook } from "../hook.js";
-import { secretGet, type SecretContent } from "../juju/index.js";
+import { PermissionDeniedError, secretGet, SecretNotFoundError, type SecretContent } from "../juju/index.js";
 import { sameSecret } from "./ledger.js";
 
 export type SecretSelector = { id: string } | { label: string };
@@ -20,4 +20,14 @@ export function isChangeOf(hook: Hook, selector: SecretSelector): boolean {
 
 export function readSecret(hook: Hook, selector: SecretSelector): SecretContent {
   return secretGet({ ...selector, refresh: isChangeOf(hook, selector) });
+}
+
+/** readSecret for a secret someone else must grant us: null while it is not granted, or gone. */
+export function readGrantedSecret(hook: Hook, selector: SecretSelector): SecretContent | null {
+  try {
+    return readSecret(hook, selector);
+  } catch (error) {
+    if (error instanceof SecretNotFoundError || error instanceof PermissionDeniedError) return null;
+    throw error;
+  }
 }

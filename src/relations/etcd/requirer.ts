@@ -1,8 +1,8 @@
 // The etcd relation as this unit sees it: absent, waiting on someone, refused, or ready with
 // everything Vault needs to keep its data in etcd. The leader also keeps the request published.
 import type { Hook } from "../../hook.js";
-import { PermissionDeniedError, relationGet, relationIds, relationRemoteApp, relationUnits, SecretNotFoundError } from "../../juju/index.js";
-import { readSecret } from "../../secrets/read.js";
+import { relationGet, relationIds, relationRemoteApp, relationUnits } from "../../juju/index.js";
+import { readGrantedSecret } from "../../secrets/read.js";
 import { blocked, waiting, type Verdict } from "../../status.js";
 import { peerRelationId } from "../peers.js";
 import { CERTIFICATE_IN_USE_KEY, ensureIdentity, ETCD_ENDPOINT, etcdNames, publishCertificate, publishRequest, readIdentity, type ClientIdentity, type EtcdNames } from "./identity.js";
@@ -30,17 +30,10 @@ function certificatesInUseByPeers(): Set<string> {
 
 /** A provider secret's content; {} while it is not readable (not granted yet, or gone). */
 function readProviderSecret(hook: Hook, uri: string | undefined): Record<string, string> {
-  if (!uri) return {};
-  try {
-    // secret-changed for this secret moves us to its newest revision; otherwise keep the tracked one.
-    return readSecret(hook, { id: uri });
-  } catch (error) {
-    if (error instanceof SecretNotFoundError || error instanceof PermissionDeniedError) {
-      hook.log.debug(`etcd: the provider's secret is not readable yet: ${error.message}`);
-      return {};
-    }
-    throw error;
-  }
+  // secret-changed for this secret moves us to its newest revision; otherwise keep the tracked one.
+  const content = uri ? readGrantedSecret(hook, { id: uri }) : null;
+  if (uri && !content) hook.log.debug("etcd: the provider's secret is not readable yet");
+  return content ?? {};
 }
 
 export async function observeEtcd(hook: Hook): Promise<EtcdView> {
