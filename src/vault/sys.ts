@@ -76,6 +76,7 @@ export async function leader(vault: VaultClient): Promise<LeaderInfo> {
 export interface MountInfo {
   type: string;
   version: string;
+  description: string;
 }
 
 /** Mounted secrets engines by path without the trailing slash. */
@@ -85,7 +86,11 @@ export async function listMounts(vault: VaultClient): Promise<Record<string, Mou
   for (const [path, value] of Object.entries(mounts)) {
     const mount = obj(value, `mounts.${path}`);
     const options = mount.options && typeof mount.options === "object" && !Array.isArray(mount.options) ? mount.options : {};
-    result[path.replace(/\/$/, "")] = { type: str(mount.type, "mount.type"), version: typeof options.version === "string" ? options.version : "1" };
+    result[path.replace(/\/$/, "")] = {
+      type: str(mount.type, "mount.type"),
+      version: typeof options.version === "string" ? options.version : "1",
+      description: typeof mount.description === "string" ? mount.description : "",
+    };
   }
   return result;
 }
