@@ -3,8 +3,8 @@
 // parser or CheckMeta refuses the archive, or when the charm declares no `assumes: juju >= X` that
 // covers what its files need: config type `secret` parses only on Juju >= 3.3, and charm-owned
 // secret revisions are tracked per unit only from 3.3.1 (3.1.7 on the 3.1 series), which the
-// charm's credential revocation relies on. Without `assumes`, an older Juju fails with a parse
-// error about an unknown option type instead of naming the Juju it needs.
+// charm's credential revocation relies on. `assumes` is how Juju and Charmhub know which
+// controllers can run the charm.
 package main
 
 import (
