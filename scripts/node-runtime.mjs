@@ -107,6 +107,7 @@ export function runtimeFor(root, arch, log = (line) => process.stderr.write(`${l
     if (meta.integrity === pin.integrity && existsSync(meta.node) && statSync(meta.node).size === meta.size && sha256(meta.node) === meta.sha256) return meta;
   }
   mkdirSync(join(cacheRoot(), "node-runtime"), { recursive: true });
+  log(`fetching ${pin.npmPackage}@${pin.version} (npm pack), then checking, stripping and compressing it into ${dir}`);
   const work = mkdtempSync(`${dir}.tmp-`);
   try {
     const packed = JSON.parse(execFileSync("npm", ["pack", `${pin.npmPackage}@${pin.version}`, "--json", "--silent", "--pack-destination", work], { encoding: "utf8", maxBuffer: 1 << 26 }));
@@ -169,8 +170,19 @@ export function hostArch() {
   return Object.entries(PLATFORMS).find(([, p]) => p.nodeArch === process.arch)?.[0] ?? null;
 }
 
-// `node scripts/node-runtime.mjs <arch>` prints the cached runtime's description.
+// `node scripts/node-runtime.mjs <arch>...` prints each cached runtime's description;
+// `node scripts/node-runtime.mjs check <arch> <file>` applies pack's ELF check to a file.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const root = join(import.meta.dirname, "..");
-  for (const arch of process.argv.slice(2)) console.log(JSON.stringify(runtimeFor(root, arch)));
+  const [first, ...rest] = process.argv.slice(2);
+  if (first === "check") {
+    try {
+      console.log(JSON.stringify(assertLinuxElf(rest[1], rest[0])));
+    } catch (error) {
+      console.error(error.message);
+      process.exit(1);
+    }
+  } else {
+    for (const arch of [first, ...rest].filter(Boolean)) console.log(JSON.stringify(runtimeFor(root, arch)));
+  }
 }

@@ -107,6 +107,21 @@ describe("npm run pack", () => {
     }
   });
 
+  it("refuses a runtime binary that is not a Linux ELF executable of the target platform", () => {
+    const check = (arch: Platform, file: string) => spawnSync(process.execPath, [join(root, "scripts", "node-runtime.mjs"), "check", arch, file], { encoding: "utf8" });
+    const amd64Node = extract("amd64", "bin/node");
+    const arm64Node = extract("arm64", "bin/node");
+    expect(check("amd64", amd64Node).status).toBe(0);
+    expect(check("arm64", arm64Node).status).toBe(0);
+    expect(check("arm64", amd64Node)).toMatchObject({ status: 1, stderr: expect.stringContaining("is not a Linux arm64 executable: ELF machine 62, expected 183") });
+    expect(check("amd64", arm64Node)).toMatchObject({ status: 1, stderr: expect.stringContaining("is not a Linux amd64 executable: ELF machine 183, expected 62") });
+    expect(check("amd64", join(root, "dispatch"))).toMatchObject({ status: 1, stderr: expect.stringContaining("no ELF magic") });
+    // A Linux ELF that is not an executable (a relocatable object) is refused too.
+    const object = join(scratch, "probe.o");
+    execFileSync("cc", ["-c", "-x", "c", "-", "-o", object], { input: "int probe;\n" });
+    expect(check("amd64", object)).toMatchObject({ status: 1, stderr: expect.stringContaining("is not an executable") });
+  });
+
   it.each(platforms)("%s: is at most 40 MB, and pack prints its zipped and unpacked size", (arch) => {
     const line = packOutput.split("\n").find((l) => l.includes(`vault_${arch}.charm:`)) ?? "";
     const [, zipped, unpacked] = /: ([\d.]+) MB zipped, ([\d.]+) MB unpacked/.exec(line) ?? [];
