@@ -262,13 +262,16 @@ for (const impl of implementations()) {
       await consumer("stays", { perUnit: () => ({ "stays/0": legacyUnit("stays/0", "charm-stays") }) });
       const roles = await managedRoles();
       expect(roles).toContain("charm-stays-0");
+      const bag = relationOf("stays").unitData["vault/0"]!;
+      const roleId = jsonValue(bag, "stays/0_role_id");
+      const secretId = String((await sys.unwrap(clientFrom(ready, "stays/0"), jsonValue(bag, "stays/0_token"))).secret_id);
       await ready.sim.addUnit("vault");
       // Held after its last consumer hook, before stop: its Vault still answers, and nothing went.
       ready.sim.hold("vault/0", { after: "secrets-relation-broken" });
       await ready.sim.removeUnit("vault/0");
       noHookFailed();
       expect(await managedRoles()).toEqual(roles);
-      await legacySession("stays/0");
+      await approle.login(clientFrom(ready, "stays/0"), "approle", roleId, secretId);
       await ready.sim.release("vault/0");
     });
   });

@@ -17,7 +17,8 @@ import { MountConflictError } from "./vault-objects.js";
 export interface ServeContext {
   hook: Hook;
   vault: VaultClient;
-  mounts: Record<string, MountInfo>;
+  /** Vault's mounts and who owns them: read once, the first time a consumer needs Vault this hook. */
+  vaultState(): Promise<{ mounts: Record<string, MountInfo>; tenancy: Tenancy }>;
   ledger: Ledger;
   /** Which secret-id each revision of each consumer's credentials secret holds. */
   credentials: CredentialLedger;
@@ -25,9 +26,11 @@ export interface ServeContext {
   verdicts: Verdict[];
   /** Ledger keys whose credentials must be reissued this hook (refresh-secrets). */
   refresh: Set<string>;
-  /** Which application owns each consumer mount. */
-  tenancy: Tenancy;
   limits: RequestLimits;
+  /** Whether a unit whose inputs did not change is still checked against Vault this hook. */
+  recheck(key: string): boolean;
+  /** A fingerprint of everything a unit's Vault objects depend on: its bag, its app's, the config. */
+  fingerprint(unitBag: Record<string, string>, appBag: Record<string, string>): string;
 }
 
 /** One consumer relation as read once per hook: the requirer's app bag and each unit's bag. */
@@ -37,8 +40,11 @@ export interface ConsumerRelation {
   /** The application at the other end, as Juju names it: the identity everything is owned by. */
   app: string;
   appBag: Record<string, string>;
-  /** Remote unit -> its databag, in relation-list order. */
-  unitBags: Map<string, Record<string, string>>;
+  /**
+   * Remote unit -> its databag, in relation-list order; null for a unit whose data this hook did not
+   * read, because nothing says it changed since the charm last served it (its record stands).
+   */
+  unitBags: Map<string, Record<string, string> | null>;
 }
 
 

@@ -29,11 +29,26 @@ export async function serveLegacy(ctx: ServeContext, relation: ConsumerRelation)
     vault_ca: ctx.endpoint.caPem ? json(Buffer.from(ctx.endpoint.caPem).toString("base64")) : "",
   };
   const wanted = new Set<string>();
+  const keep = (credentialKey: string | undefined) => {
+    for (const suffix of ["_role_id", "_token"]) if (credentialKey && own[`${credentialKey}${suffix}`]) desired[`${credentialKey}${suffix}`] = own[`${credentialKey}${suffix}`]!;
+  };
   for (const [unit, bag] of relation.unitBags) {
     const key = ledgerKey(relationId, unit);
+    const record = ctx.ledger[key];
+    const seen = bag ? ctx.fingerprint(bag, {}) : null;
+    if (record && (bag === null || (record.seen === seen && !ctx.recheck(key)))) {
+      // Nothing it depends on changed since it was served: no Vault request for it this hook.
+      wanted.add(key);
+      keep(record.credentialKey);
+      continue;
+    }
+    if (!bag) continue;
     const parsed = parseLegacyRequest(unit, bag, ctx.limits);
     if (parsed.kind === "incomplete") {
-      if (ctx.ledger[key]) wanted.add(key);
+      if (record) {
+        wanted.add(key);
+        keep(record.credentialKey);
+      }
       continue;
     }
     if (parsed.kind === "invalid") {
@@ -45,23 +60,22 @@ export async function serveLegacy(ctx: ServeContext, relation: ConsumerRelation)
       if (token === null) continue;
       desired[`${parsed.request.unitName}_role_id`] = json(token.roleId);
       desired[`${parsed.request.unitName}_token`] = token.wrapped;
+      ctx.ledger[key]!.seen = seen!;
       wanted.add(key);
     } catch (error) {
       if (!isConsumerFault(error)) throw error;
-      // Vault refused something this unit asked for: it alone waits; what it had stays as it was.
+      // Vault refused something this unit asked for: it alone waits; what it had stays as it was,
+      // and the next hook tries again.
       refuse(ctx, relation, unit, error.message);
-      if (ctx.ledger[key]) wanted.add(key);
+      if (record) {
+        wanted.add(key);
+        keep(record.credentialKey);
+        delete ctx.ledger[key]!.seen;
+      }
     }
   }
   // Keys of units no longer served go (their Vault objects are removed by the provider's sweep).
-  for (const existing of Object.keys(own)) {
-    if (CREDENTIAL_KEY.test(existing) && !(existing in desired)) {
-      const owner = existing.replace(/_(role_id|token)$/, "");
-      const stillServed = [...wanted].some((k) => ctx.ledger[k]?.credentialKey === owner);
-      if (!stillServed) desired[existing] = "";
-      else desired[existing] = own[existing]!;
-    }
-  }
+  for (const existing of Object.keys(own)) if (CREDENTIAL_KEY.test(existing) && !(existing in desired)) desired[existing] = "";
   relationSet(relationId, changedKeys(own, desired));
   return wanted;
 }
@@ -78,7 +92,8 @@ async function serveLegacyUnit(
   const unit = request.unit;
   const prefix = hook.config.kvMountPrefix;
   const mount = legacyMountName(request.backend, prefix);
-  const problem = ctx.tenancy.legacyBackendProblem(mount, relation.app, request, ctx.ledger, key, new Set(hook.config.kvSharedBackends));
+  const { mounts, tenancy } = await ctx.vaultState();
+  const problem = tenancy.legacyBackendProblem(mount, relation.app, request, ctx.ledger, key, new Set(hook.config.kvSharedBackends));
   if (problem) {
     refuse(ctx, relation, unit, problem);
     return null;
@@ -86,7 +101,7 @@ async function serveLegacyUnit(
   const record = ctx.ledger[key];
   const role = consumerRoleName(ctx.ledger, key, legacyRoleName(request.unitName, prefix), prefix, mount);
   const cidrs = bindCidrs(hook, request.cidrs);
-  await ensureKvMount(vault, ctx.mounts, mount, 1, relation.app);
+  await ensureKvMount(vault, mounts, mount, 1, relation.app);
   await ensurePolicy(vault, role, request.isolated ? isolatedBackendPolicy(mount, request.hostname) : sharedBackendPolicy(mount));
   const roleId = await ensureRole(vault, role, { tokenPolicies: [role], tokenTtl: hook.config.tokenTtl, tokenMaxTtl: hook.config.tokenTtl, tokenBoundCidrs: cidrs, secretIdBoundCidrs: cidrs });
   if (record && record.role !== role) await retireRole(ctx, record.role, unit);
@@ -97,9 +112,13 @@ async function serveLegacyUnit(
   let generation = record?.generation ?? 0;
   let reissue = !record || record.inputs !== inputs || record.role !== role || ctx.refresh.has(key) || typeof published !== "string";
   let healPending = record?.healPending ?? false;
+  let confirmed = record?.confirmed ?? false;
   if (!reissue) {
     const state = await publishedState(ctx, role, unit, generation, published as string);
-    if (state === "used") healPending = false;
+    if (state === "used") {
+      healPending = false;
+      confirmed = true;
+    }
     // Gone, or nearly used up: issue again. Unwrapped but never used to log in: maybe not by its
     // unit (every requirer unit can read the leader's bag), so once, until a login shows the unit
     // has its secret-id, a new token; the old secret-id goes with the reissue below.
@@ -125,6 +144,7 @@ async function serveLegacyUnit(
     await destroySecretIds(vault, role, replaced.map((s) => s.accessor));
     hook.log.info(`vault-kv: issued credentials for ${unit} (generation ${generation}${replaced.length ? `, ${replaced.length} older secret-id(s) revoked` : ""})`);
     wrapped = json(issued.token);
+    confirmed = false;
   }
   ctx.ledger[key] = {
     dialect: "legacy",
@@ -139,6 +159,7 @@ async function serveLegacyUnit(
     hostname: request.hostname,
     access: request.accessCidr,
     ...(healPending ? { healPending } : {}),
+    ...(confirmed ? { confirmed } : {}),
   };
   return { roleId, wrapped };
 }

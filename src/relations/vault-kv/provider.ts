@@ -7,10 +7,11 @@ import { secretDueForReissue } from "../../secrets/events.js";
 import { CredentialLedger, sameSecret } from "../../secrets/ledger.js";
 import type { Verdict } from "../../status.js";
 import type { VaultClient } from "../../vault/client.js";
-import { listMounts } from "../../vault/sys.js";
+import { listMounts, type MountInfo } from "../../vault/sys.js";
 import type { VaultEndpoint } from "../../workload.js";
 import { isConsumerFault, refuse, type ConsumerRelation, type ServeContext } from "./context.js";
-import { readLedger, writeLedger, type ConsumerRecord } from "./ledger.js";
+import { ledgerKey, readLedger, writeLedger, type ConsumerRecord } from "./ledger.js";
+import { inputsFingerprint, lookScope } from "./scope.js";
 import { serveLegacy } from "./legacy.js";
 import { detectDialect } from "./requests.js";
 import { serveV0 } from "./v0.js";
@@ -62,33 +63,42 @@ export async function reconcileVaultKv(hook: Hook, vault: VaultClient, endpoint:
   for (const record of Object.values(ledger)) adoptRevisionFields(record, credentials);
   // secret-rotate (or secret-expired) for a consumer's credentials: that consumer gets new ones.
   const due = secretDueForReissue(hook);
-  const refresh = (record: ConsumerRecord, key: string) => Boolean(options.refresh?.(record, key) || (due && sameSecret(record.secretId, due)));
-  const mounts = await listMounts(vault);
+  const refresh = new Set(Object.keys(ledger).filter((key) => options.refresh?.(ledger[key], key) || (due && sameSecret(ledger[key]!.secretId, due))));
+  const scope = await lookScope(hook, vault, ledger, VAULT_KV_ENDPOINTS, Date.now(), options.refresh !== undefined);
+  let state: Promise<{ mounts: Record<string, MountInfo>; tenancy: Tenancy }> | null = null;
   const ctx: ServeContext = {
     hook,
     vault,
-    mounts,
+    vaultState: () =>
+      (state ??= listMounts(vault).then((mounts) => ({ mounts, tenancy: Tenancy.read(hook.juju.appName, mounts) }))),
     ledger,
     credentials,
     endpoint,
     verdicts: [],
-    refresh: new Set(Object.keys(ledger).filter((k) => refresh(ledger[k]!, k))),
-    tenancy: Tenancy.read(hook.juju.appName, mounts),
+    refresh,
     limits: { breadth: hook.config.kvBindMinPrefix },
+    recheck: (key) => scope.full || refresh.has(key) || scope.recheck.has(key),
+    fingerprint: (unitBag, appBag) => inputsFingerprint(hook, unitBag, appBag),
   };
   const wanted = new Set<string>();
   for (const name of VAULT_KV_ENDPOINTS) {
     for (const relationId of relationIds(name)) {
       const remoteApp = relationRemoteApp(relationId);
       if (!remoteApp) continue;
+      const appChanged = scope.changed?.relationId === relationId && scope.changed.unit === null;
+      const look = (unit: string) => {
+        const key = ledgerKey(relationId, unit);
+        return appChanged || scope.changed?.unit === unit || !ledger[key]?.seen || ctx.recheck(key);
+      };
       const relation: ConsumerRelation = {
         id: relationId,
         endpoint: name,
         app: remoteApp,
         appBag: relationGet(relationId, remoteApp, { app: true }),
-        unitBags: new Map(relationUnits(relationId).map((u) => [u, relationGet(relationId, u)])),
+        unitBags: new Map(relationUnits(relationId).map((u) => [u, look(u) ? relationGet(relationId, u) : null])),
       };
-      const dialect = detectDialect(relation.appBag, [...relation.unitBags.values()]);
+      const read = [...relation.unitBags.values()].filter((bag): bag is Record<string, string> => bag !== null);
+      const dialect = detectDialect(relation.appBag, read) ?? Object.values(ledger).find((r) => r.relationId === relationId)?.dialect;
       if (!dialect) continue;
       try {
         const kept = dialect === "legacy" ? await serveLegacy(ctx, relation) : await serveV0(ctx, relation);
@@ -110,7 +120,7 @@ export async function reconcileVaultKv(hook: Hook, vault: VaultClient, endpoint:
     }
   }
   writeLedger(hook.juju.appName, before, ledger);
-  ctx.tenancy.write(hook.juju.appName, ledger);
+  if (state || gone.length > 0) (await ctx.vaultState()).tenancy.write(hook.juju.appName, ledger);
   credentials.write();
   return ctx.verdicts;
 }

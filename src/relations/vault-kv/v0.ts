@@ -9,7 +9,7 @@ import type { IssuedCredential } from "../../secrets/ledger.js";
 import { applyRotationPolicy, publishCredentialRevision } from "../../secrets/publish.js";
 import { bindCidrs, isConsumerFault, refuse, type ConsumerRelation, type ServeContext } from "./context.js";
 import { destroySecretIds, inputsHash, liveSecretIds, retireRole, secretIdMetadata } from "./credentials.js";
-import { ledgerKey } from "./ledger.js";
+import { ledgerKey, type ConsumerRecord } from "./ledger.js";
 import { v0MountName, v0RoleName } from "./naming.js";
 import { sharedBackendPolicy } from "./policies.js";
 import { parseV0Request, type V0Request } from "./requests.js";
@@ -29,20 +29,39 @@ export async function serveV0(ctx: ServeContext, relation: ConsumerRelation): Pr
   const own = relationGet(relationId, hook.juju.appName, { app: true });
   const credentials: Record<string, string> = {};
   const requests: V0Request[] = [];
+  const seen = new Map<string, string>();
+  const kept: ConsumerRecord[] = [];
   const wanted = new Set<string>();
   for (const [unit, bag] of relation.unitBags) {
+    const key = ledgerKey(relationId, unit);
+    const record = ctx.ledger[key];
+    const fingerprint = bag ? ctx.fingerprint(bag, relation.appBag) : null;
+    if (record && (bag === null || (record.seen === fingerprint && !ctx.recheck(key)))) {
+      // Nothing it depends on changed since it was served: no Vault request for it this hook.
+      wanted.add(key);
+      kept.push(record);
+      continue;
+    }
+    if (!bag) continue;
     const parsed = parseV0Request(unit, relation.appBag, bag, ctx.limits);
-    if (parsed.kind === "valid") requests.push(parsed.request);
-    else if (parsed.kind === "invalid") refuse(ctx, relation, unit, parsed.reason);
-    else if (ctx.ledger[ledgerKey(relationId, unit)]) wanted.add(ledgerKey(relationId, unit));
+    if (parsed.kind === "valid") {
+      requests.push(parsed.request);
+      seen.set(unit, fingerprint!);
+    } else if (parsed.kind === "invalid") refuse(ctx, relation, unit, parsed.reason);
+    else if (record) {
+      wanted.add(key);
+      kept.push(record);
+    }
   }
-  let mount: string | null = null;
+  for (const record of kept) if (record.secretId && record.nonce && !(record.nonce in credentials)) credentials[record.nonce] = record.secretId;
+  let mount: string | null = own.mount || null;
   const first = requests[0];
   if (first) {
-    mount = ctx.tenancy.v0Mount(relation.app, first.mountSuffix, v0MountName(relation.app, first.mountSuffix, hook.config.kvMountPrefix));
+    const { tenancy } = await ctx.vaultState();
+    mount = tenancy.v0Mount(relation.app, first.mountSuffix, v0MountName(relation.app, first.mountSuffix, hook.config.kvMountPrefix));
     if (!mount) for (const r of requests) refuse(ctx, relation, r.unit, `every mount name for ${relation.app} (${first.mountSuffix}) is taken`);
   }
-  const nonceHolders = nonceOwners(ctx, relationId, requests);
+  const nonceHolders = nonceOwners(ctx, relationId, requests, kept);
   for (const request of mount ? requests : []) {
     const key = ledgerKey(relationId, request.unit);
     const holder = nonceHolders.get(request.nonce);
@@ -52,14 +71,17 @@ export async function serveV0(ctx: ServeContext, relation: ConsumerRelation): Pr
     }
     try {
       credentials[request.nonce] = await serveV0Unit(ctx, relation, key, request, mount!);
+      ctx.ledger[key]!.seen = seen.get(request.unit)!;
       wanted.add(key);
     } catch (error) {
       if (!isConsumerFault(error)) throw error;
+      // Vault refused something this unit asked for: it alone waits, and the next hook tries again.
       refuse(ctx, relation, request.unit, error.message);
       const record = ctx.ledger[key];
       if (record?.secretId) {
         wanted.add(key);
         credentials[record.nonce ?? request.nonce] = record.secretId;
+        delete record.seen;
       }
     }
   }
@@ -77,9 +99,10 @@ export async function serveV0(ctx: ServeContext, relation: ConsumerRelation): Pr
  * Which unit each nonce names. The credentials map has one entry per nonce, so a nonce two units
  * send belongs to the one that held it before (the ledger says), else to the first in Juju's order.
  */
-function nonceOwners(ctx: ServeContext, relationId: number, requests: V0Request[]): Map<string, string> {
+function nonceOwners(ctx: ServeContext, relationId: number, requests: V0Request[], kept: ConsumerRecord[]): Map<string, string> {
   const owners = new Map<string, string>();
-  for (const r of requests) if (ctx.ledger[ledgerKey(relationId, r.unit)]?.nonce === r.nonce) owners.set(r.nonce, r.unit);
+  for (const record of kept) if (record.nonce && !owners.has(record.nonce)) owners.set(record.nonce, record.unit);
+  for (const r of requests) if (!owners.has(r.nonce) && ctx.ledger[ledgerKey(relationId, r.unit)]?.nonce === r.nonce) owners.set(r.nonce, r.unit);
   for (const r of requests) if (!owners.has(r.nonce)) owners.set(r.nonce, r.unit);
   return owners;
 }
@@ -92,7 +115,7 @@ async function serveV0Unit(ctx: ServeContext, relation: ConsumerRelation, key: s
   const record = ctx.ledger[key];
   const role = consumerRoleName(ctx.ledger, key, v0RoleName(mount, unit, prefix), prefix, mount);
   const cidrs = bindCidrs(hook, request.egressSubnets);
-  await ensureKvMount(vault, ctx.mounts, mount, 2, relation.app);
+  await ensureKvMount(vault, (await ctx.vaultState()).mounts, mount, 2, relation.app);
   await ensurePolicy(vault, role, sharedBackendPolicy(mount));
   const roleId = await ensureRole(vault, role, { tokenPolicies: [role], tokenTtl: hook.config.tokenTtl, tokenMaxTtl: hook.config.tokenTtl, tokenBoundCidrs: cidrs, secretIdBoundCidrs: cidrs });
 
