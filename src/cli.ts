@@ -42,7 +42,7 @@ program
   .option("--runner-role <name>", "pull authentication: the runner role the charm works as (e.g. vault-charm-runner)")
   .option("--worker-role <name>", "pull authentication: the worker role that fetches wrapped secret-ids", "vault-charm-worker")
   .option("--approle-mount <path>", "pull authentication: the AppRole mount of both roles", "approle")
-  .option("--cidr <cidr...>", "pull authentication: bind both roles' secret-ids and tokens to these CIDRs (the vault leader's address)")
+  .option("--cidr <cidr...>", "pull authentication: bind both roles' secret-ids and tokens to these CIDRs (every vault unit's address: leadership may move)")
   .action(async (opts: { prefix: string; runnerRole?: string; workerRole: string; approleMount: string; cidr?: string[] }) => {
     const { charmPolicy } = await import("./authorization.js");
     if (!opts.runnerRole) {

@@ -48,7 +48,7 @@ export function pullSetupScript(o: PullSetupOptions): string {
   const mountField = o.mount === "approle" ? "" : ` approle-mount=${o.mount}`;
   return [
     "# AppRole pull authentication for the Vault charm. Run with a Vault token that may write policies",
-    `# and roles on auth/${o.mount}/ (OpenBao: alias vault=bao). If AppRole is not enabled yet:`,
+    `# and roles on auth/${o.mount}/ (OpenBao: replace vault with bao). If AppRole is not enabled yet:`,
     `#   vault auth enable -path=${o.mount} approle`,
     `# The worker may only fetch secret-ids of ${o.runnerRole}, response-wrapped (the charm asks for ${PULL_WRAP_TTL}).`,
     `vault policy write ${o.workerRole} - <<'EOF'`,
