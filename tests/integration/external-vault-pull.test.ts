@@ -177,6 +177,21 @@ for (const impl of implementations()) {
       await external.root.request("POST", `auth/approle/role/${RUNNER}`, { body: { token_ttl: "1h", token_max_ttl: "24h" } });
     }, 60_000);
 
+    it("pulls again before the runner token reaches its maximum TTL, and revokes the old one", async () => {
+      await external.root.request("POST", `auth/approle/role/${RUNNER}`, { body: { token_ttl: "40s", token_max_ttl: "40s" } });
+      await expireRunnerToken();
+      await sim.runHook("vault/0", "update-status");
+      const capped = pulls().at(-1)!;
+      await sleep(22_000); // past half its life, with more than the 15 s the charm needs to reuse it
+      await sim.runHook("vault/0", "update-status");
+      expect(sim.unit("vault/0").errorHook).toBeNull();
+      expect(status().status).toBe("active");
+      expect(charmLog()).toContain(`the external Vault runner token (accessor ${capped}) cannot be renewed past half its life: logging in afresh`);
+      expect(pulls().at(-1)).not.toBe(capped);
+      expect(await tokenTtl(external.root, capped)).toBeNull();
+      await external.root.request("POST", `auth/approle/role/${RUNNER}`, { body: { token_ttl: "1h", token_max_ttl: "24h" } });
+    }, 60_000);
+
     it("warns about an over-privileged worker, and blocks naming the field for bad vault-auth content", async () => {
       await external.root.request("POST", `auth/approle/role/${WORKER}`, { body: { token_policies: [WORKER, RUNNER] } });
       await expireRunnerToken();
