@@ -7,7 +7,7 @@ import type { Hook } from "../hook.js";
 import { blocked, type Verdict } from "../status.js";
 import { login, type LoginResult } from "../vault/approle.js";
 import type { Json, JsonObject, VaultClient } from "../vault/client.js";
-import { VaultPermissionDeniedError, VaultRequestError } from "../vault/errors.js";
+import { VaultRequestError } from "../vault/errors.js";
 import { data, obj, str } from "../vault/response.js";
 import { capabilitiesSelf, revokeSelf, unwrap } from "../vault/sys.js";
 import type { PullCredentials } from "./credentials.js";
@@ -64,8 +64,9 @@ async function warnIfOverPrivileged(hook: Hook, worker: VaultClient, c: PullCred
       hook.log.warn(`the vault-auth worker is over-privileged: it should only fetch wrapped secret-ids for its runner (see vault-charm policy), but has ${list}`);
     }
   } catch (error) {
-    if (!(error instanceof VaultPermissionDeniedError)) throw error;
-    hook.log.info("could not check the worker's privileges (no update on sys/capabilities-self)");
+    // A check that cannot run must not cost the pull.
+    if (!(error instanceof VaultRequestError)) throw error;
+    hook.log.info(`could not check the worker's privileges: ${error.message}`);
   }
 }
 

@@ -3,6 +3,7 @@
 // keep the token alive across hooks (renew before it expires, log in or pull again when renewal is
 // no longer possible), and check permissions up front.
 import { createHash } from "node:crypto";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Authorisation } from "../authorization.js";
 import { charmPolicyRules } from "../authorization.js";
@@ -84,6 +85,7 @@ const MIN_TTL_TO_REUSE = 15;
 /** The cached token if it still has a future, renewed when due; null when a fresh login is needed. */
 async function reuseCachedLogin(hook: Hook, vault: VaultClient, digest: string, what: string): Promise<VaultClient | null> {
   const cached = readCachedLogin();
+  if (cached && cached.credentials !== digest) await dropStaleLogin(hook, vault, cached);
   if (cached?.credentials !== digest) return null;
   const client = vault.withToken(cached.token);
   const info = await lookupSelf(client).catch((error: unknown) => {
@@ -96,6 +98,15 @@ async function reuseCachedLogin(hook: Hook, vault: VaultClient, digest: string, 
   await revokeSelf(client).catch((error: Error) => hook.log.warn(`could not revoke ${what} (accessor ${info.accessor}): ${error.message}`));
   hook.log.info(`${what} (accessor ${info.accessor}) cannot be renewed past half its life: logging in afresh`);
   return null;
+}
+
+/** A token made with credentials vault-auth no longer holds: revoked (best effort) and forgotten. */
+async function dropStaleLogin(hook: Hook, vault: VaultClient, cached: CachedLogin): Promise<void> {
+  await revokeSelf(vault.withToken(cached.token)).then(
+    () => hook.log.info("revoked the external Vault token made with the previous vault-auth credentials"),
+    () => hook.log.info("the external Vault token made with the previous vault-auth credentials is no longer valid"),
+  );
+  rmSync(cacheFile(), { force: true });
 }
 
 function cacheLogin(digest: string, session: LoginResult): void {
@@ -132,6 +143,8 @@ async function pullSession(hook: Hook, vault: VaultClient, c: PullCredentials): 
 }
 
 async function tokenSession(hook: Hook, vault: VaultClient, token: string): Promise<Authorisation> {
+  const cached = readCachedLogin();
+  if (cached) await dropStaleLogin(hook, vault, cached);
   const client = vault.withToken(token);
   try {
     await keepAlive(hook, client, await lookupSelf(client), "the vault-auth token");

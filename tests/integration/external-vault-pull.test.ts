@@ -207,7 +207,10 @@ for (const impl of implementations()) {
       expect(status()).toMatchObject({ status: "blocked", message: "External Vault: the vault-auth secret lacks field(s) runner-role-id (pull authentication needs worker-role-id, worker-secret-id, runner-role, runner-role-id)" });
       const wrongSecret = "11111111-2222-3333-4444-555555555555";
       handled.push(wrongSecret);
+      const held = pulls().at(-1)!;
       await sim.updateSecret("vault-auth", { ...good, "worker-secret-id": wrongSecret });
+      // New credentials: the runner token the old ones made is revoked, not left to expire.
+      expect(await tokenTtl(external.root, held)).toBeNull();
       expect(status().status).toBe("blocked");
       expect(status().message).toMatch(/^External Vault refused the vault-auth worker AppRole \(.+\): put a valid worker-role-id and worker-secret-id in the secret$/);
       await sim.updateSecret("vault-auth", good);

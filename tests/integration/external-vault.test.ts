@@ -12,7 +12,7 @@ import { kv2 } from "../../src/vault/kv.js";
 import * as sys from "../../src/vault/sys.js";
 import { Sim } from "../sim/controller.js";
 import { projectRoot } from "../sim/paths.js";
-import { secretCarriers } from "./leaks.js";
+import { filesUnder, secretCarriers } from "./leaks.js";
 import { createToken, startExternalVault, tokenTtl, type External } from "./external-server.js";
 import { implementations } from "./servers.js";
 
@@ -189,8 +189,11 @@ for (const impl of implementations()) {
 
     it("keeps tokens and secret-ids out of logs and hook-tool arguments", () => {
       const carriers = secretCarriers(sim, handled);
-      // No local Vault here: the charm's log and its cached external login (a token, never the secret-id).
-      expect(carriers.scannedFiles).toBeGreaterThanOrEqual(2);
+      // No local Vault here: the charm's log. Its cached AppRole login (a token, never the secret-id)
+      // was revoked and removed when vault-auth moved back to a token.
+      expect(carriers.scannedFiles).toBeGreaterThanOrEqual(1);
+      expect(filesUnder(sim.unit("vault/0").dataDir).filter((f) => f.endsWith("external-login.json"))).toEqual([]);
+      expect(charmLog()).toContain("revoked the external Vault token made with the previous vault-auth credentials");
       expect(carriers.files).toEqual([]);
       // generate-secret-id returns its wrapping token, and kv-get (from the AppRole test) its value.
       expect(carriers.toolCalls.sort()).toEqual(["action generate-secret-id:action-set", "action kv-get:action-set"]);
