@@ -33,8 +33,8 @@ describe("lookup-self responses captured from real servers", () => {
     }
   }
 
-  it("issue 16.1: OpenBao's lookup-self of the root token from init has no `renewable`, and reads as not renewable", () => {
-    const raw = fixture("openbao-2.7.2", "auth-token-lookup-self.root-from-init.json");
+  it.each(["openbao-2.7.2", "vault-1.19.5"])("issue 16.1: %s's lookup-self of the root token from init has no `renewable`, and reads as not renewable", (server) => {
+    const raw = fixture(server, "auth-token-lookup-self.root-from-init.json");
     expect((raw.data as JsonObject).renewable).toBeUndefined();
     expect(tokenInfoFrom(raw)).toMatchObject({ renewable: false, ttl: 0, policies: ["root"] });
   });
