@@ -158,6 +158,23 @@ for (const impl of implementations()) {
       expect(pulls()).toHaveLength(before + 1);
     });
 
+    it("blocks after three tampered pulls in a row, and recovers by itself at the next hook", async () => {
+      proxy.arm("unwrap", 3);
+      await expireRunnerToken();
+      const before = pulls().length;
+      await sim.runHook("vault/0", "update-status");
+      expect(sim.unit("vault/0").errorHook).toBeNull();
+      expect(status()).toMatchObject({
+        status: "blocked",
+        message: "External Vault: 3 wrapped secret-ids in a row were unwrapped or replaced by someone else (possible interception): see juju debug-log",
+      });
+      expect(pulls()).toHaveLength(before);
+      for (const { secretId } of proxy.interceptions) if (secretId) handled.push(secretId);
+      await sim.runHook("vault/0", "update-status");
+      expect(status().status).toBe("active");
+      expect(pulls()).toHaveLength(before + 1);
+    });
+
     it("pulls again when the runner token expires, with no hook failure", async () => {
       await external.root.request("POST", `auth/approle/role/${RUNNER}`, { body: { token_ttl: "6s", token_max_ttl: "6s" } });
       await expireRunnerToken();
@@ -232,6 +249,10 @@ for (const impl of implementations()) {
       // The current runner token sits only in the charm's 0600 cache, never a log.
       expect(secretCarriers(sim, [...runnerTokens]).files).toEqual([cache]);
       expect(statSync(cache).mode & 0o777).toBe(0o600);
+      console.log(
+        `[pull authentication on ${impl.name}] pulls ${pulls().length}, worker tokens revoked ${revokedWorkers().length}, ` +
+          `tampered wrapping tokens refused ${interceptionsLogged().length}, secrets scanned ${handled.length + fromCharm.length} in ${carriers.scannedFiles} files and ${sim.runs.length} hook runs`,
+      );
     });
   });
 }

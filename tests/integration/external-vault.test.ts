@@ -144,7 +144,7 @@ for (const impl of implementations()) {
       expect(failed.message).toMatch(/^External Vault credentials lack/);
     });
 
-    it("issue 16.1: works with a token that never expires (the root token, whose lookup-self OpenBao answers without renewable)", async () => {
+    it("issue 16.1: works with a token that never expires (the root token, whose lookup-self Vault and OpenBao answer without renewable)", async () => {
       await sim.updateSecret("vault-auth", { token: external.rootToken });
       expect(sim.unit("vault/0").errorHook).toBeNull();
       expect(status()).toMatchObject({ status: "active", message: `External Vault ${external.server.url} (brokering vault-kv)` });
