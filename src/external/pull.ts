@@ -19,6 +19,12 @@ const MAX_PULLS = 3;
 
 export const runnerSecretIdPath = (c: Pick<PullCredentials, "mount" | "runnerRole">) => `auth/${c.mount}/role/${c.runnerRole}/secret-id`;
 
+/** Vault's first error text on one line, without the "1 error occurred: *" wrapping of Go's multierror. */
+export function vaultReason(error: VaultRequestError): string {
+  const text = (error.errors[0] ?? String(error.status)).replace(/^\s*\d+ errors? occurred:\s*\*\s*/, "");
+  return text.replace(/\s+/g, " ").trim();
+}
+
 const refusal = (error: unknown) => error instanceof VaultRequestError && (error.status === 400 || error.status === 403);
 
 type WrapCheck = { ok: true } | { ok: false; why: string };
@@ -84,19 +90,17 @@ async function fetchWrappedSecretId(
   } catch (error) {
     if (!refusal(error)) throw error;
     hook.log.warn(`the external Vault refused the vault-auth worker login: ${(error as Error).message}`);
-    return { verdict: blocked(`External Vault refused the vault-auth worker AppRole (${(error as VaultRequestError).errors[0] ?? "refused"}): put a valid worker-role-id and worker-secret-id in the secret`) };
+    return { verdict: blocked(`External Vault refused the vault-auth worker AppRole (${vaultReason(error as VaultRequestError)}): put a valid worker-role-id and worker-secret-id in the secret`) };
   }
   const workerClient = vault.withToken(worker.token);
+  let wrapped: { token: string; wrappedAccessor: string };
   try {
-    const wrapped = await generateWrappedSecretIdWithInfo(workerClient, c);
-    // Checked while the worker's token lives: sys/wrapping/lookup is in Vault's default policy.
-    const check = await checkWrappingToken(workerClient, wrapped.token, runnerSecretIdPath(c));
+    wrapped = await generateWrappedSecretIdWithInfo(workerClient, c);
     await warnIfOverPrivileged(hook, workerClient, c);
-    return { ...wrapped, check };
   } catch (error) {
     if (!refusal(error)) throw error;
     hook.log.warn(`the external Vault refused the worker's request for a wrapped runner secret-id: ${(error as Error).message}`);
-    return { verdict: blocked(`External Vault refused the worker's request for a wrapped secret-id of runner-role (${(error as VaultRequestError).errors[0] ?? "refused"}): see vault-charm policy --runner-role`) };
+    return { verdict: blocked(`External Vault refused the worker's request for a wrapped secret-id of runner-role (${vaultReason(error as VaultRequestError)}): see vault-charm policy --runner-role`) };
   } finally {
     // The worker has done its one job; its token must not outlive the pull.
     await revokeSelf(workerClient).then(
@@ -104,6 +108,8 @@ async function fetchWrappedSecretId(
       (error: Error) => hook.log.warn(`could not revoke the worker's token (accessor ${worker.accessor}): ${error.message}`),
     );
   }
+  // sys/wrapping/lookup needs no token (on Vault and OpenBao): asked after the worker's is gone.
+  return { ...wrapped, check: await checkWrappingToken(vault.withToken(undefined), wrapped.token, runnerSecretIdPath(c)) };
 }
 
 /** The wrapping token, plus the accessor of the secret-id it wraps (for the operator to destroy if stolen). */
@@ -142,7 +148,7 @@ export async function pullRunnerToken(hook: Hook, vault: VaultClient, c: PullCre
     } catch (error) {
       if (!refusal(error)) throw error;
       hook.log.warn(`the external Vault refused the runner login: ${(error as Error).message}`);
-      return { ok: false, verdict: blocked(`External Vault refused the runner login (${(error as VaultRequestError).errors[0] ?? "refused"}): check runner-role-id, and that the runner role's CIDRs admit this unit`) };
+      return { ok: false, verdict: blocked(`External Vault refused the runner login (${vaultReason(error as VaultRequestError)}): check runner-role-id, and that the runner role's CIDRs admit this unit`) };
     }
   }
   return { ok: false, verdict: blocked(`External Vault: ${MAX_PULLS} wrapped secret-ids in a row were unwrapped or replaced by someone else (possible interception): see juju debug-log`) };

@@ -17,7 +17,7 @@ import { readFileOrNull, writeFileIfChanged } from "../vault/files.js";
 import { vaultPaths } from "../vault/paths.js";
 import { capabilitiesSelf, listAuthMethods, lookupSelf, renewSelf, revokeSelf, type TokenInfo } from "../vault/sys.js";
 import { parseExternalCredentials, type ExternalCredentials, type PullCredentials } from "./credentials.js";
-import { pullRunnerToken } from "./pull.js";
+import { pullRunnerToken, vaultReason } from "./pull.js";
 
 const refusedAuth = (verdict: Verdict): Authorisation => ({ client: null, verdicts: [verdict] });
 
@@ -125,7 +125,7 @@ async function appRoleSession(hook: Hook, vault: VaultClient, c: Extract<Externa
   } catch (error) {
     if (error instanceof VaultRequestError && (error.status === 400 || error.status === 403)) {
       hook.log.warn(`the external Vault refused the vault-auth AppRole: ${error.message}`);
-      return refusedAuth(blocked(`External Vault refused the vault-auth AppRole (${error.errors[0] ?? error.status}): put a valid role-id and secret-id in the secret`));
+      return refusedAuth(blocked(`External Vault refused the vault-auth AppRole (${vaultReason(error)}): put a valid role-id and secret-id in the secret`));
     }
     throw error;
   }

@@ -215,7 +215,16 @@ for (const impl of implementations()) {
       await sim.runHook("vault/0", "update-status");
       expect(status().status).toBe("active");
       expect(charmLog()).toMatch(/the vault-auth worker is over-privileged: .* but has .*on sys\/mounts/);
+      // A worker that may not fetch the runner's secret-id at all: blocked, naming where to look.
+      await external.root.request("POST", `auth/approle/role/${WORKER}`, { body: { token_policies: ["default"] } });
+      await expireRunnerToken();
+      await sim.runHook("vault/0", "update-status");
+      expect(sim.unit("vault/0").errorHook).toBeNull();
+      expect(status().status).toBe("blocked");
+      expect(status().message).toMatch(/^External Vault refused the worker's request for a wrapped secret-id of runner-role \(permission denied\): see vault-charm policy --runner-role$/);
       await external.root.request("POST", `auth/approle/role/${WORKER}`, { body: { token_policies: [WORKER] } });
+      await sim.runHook("vault/0", "update-status");
+      expect(status().status).toBe("active");
 
       const runnerRoleId = await approle.readRoleId(external.root, "approle", RUNNER);
       const good = { "worker-role-id": workerRoleId, "worker-secret-id": workerSecretId, "runner-role": RUNNER, "runner-role-id": runnerRoleId };
@@ -229,7 +238,8 @@ for (const impl of implementations()) {
       // New credentials: the runner token the old ones made is revoked, not left to expire.
       expect(await tokenTtl(external.root, held)).toBeNull();
       expect(status().status).toBe("blocked");
-      expect(status().message).toMatch(/^External Vault refused the vault-auth worker AppRole \(.+\): put a valid worker-role-id and worker-secret-id in the secret$/);
+      // One line, Vault's reason without Go's "1 error occurred: *" wrapping.
+      expect(status().message).toMatch(/^External Vault refused the vault-auth worker AppRole \([^\n*]+\): put a valid worker-role-id and worker-secret-id in the secret$/);
       await sim.updateSecret("vault-auth", good);
       expect(status().status).toBe("active");
       expect(sim.unit("vault/0").errorHook).toBeNull();

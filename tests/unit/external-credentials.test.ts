@@ -52,3 +52,13 @@ describe("parseExternalCredentials (the vault-auth secret)", () => {
     for (const value of Object.values(defined)) if (value.length >= 8) expect(why).not.toContain(value.trim());
   });
 });
+
+describe("vaultReason (Vault's refusal in a status message)", () => {
+  it("puts Go's multierror text on one line without its wrapping", async () => {
+    const { vaultReason } = await import("../../src/external/pull.js");
+    const { VaultRequestError } = await import("../../src/vault/errors.js");
+    expect(vaultReason(new VaultRequestError(403, "p", ["1 error occurred:\n\t* permission denied\n\n"]))).toBe("permission denied");
+    expect(vaultReason(new VaultRequestError(400, "p", ["invalid role or secret ID"]))).toBe("invalid role or secret ID");
+    expect(vaultReason(new VaultRequestError(500, "p", []))).toBe("500");
+  });
+});
