@@ -16,6 +16,8 @@ export interface CharmConfig {
   vaultUrl: string;
   vaultCaCertificate: string;
   vaultAuthSecret: string | null;
+  /** Lets vault-url be http:// (credentials in clear text); only for a trusted network. */
+  vaultAllowInsecureHttp: boolean;
   kvMountPrefix: string;
   autoRenew: boolean;
   /** Legacy backends any application may use without isolation. */
@@ -63,6 +65,7 @@ export const DEFAULT_CONFIG: CharmConfig = {
   vaultUrl: "",
   vaultCaCertificate: "",
   vaultAuthSecret: null,
+  vaultAllowInsecureHttp: false,
   kvMountPrefix: "charm-",
   autoRenew: true,
   kvSharedBackends: [],
@@ -122,6 +125,7 @@ export function parseConfig(raw: Record<string, unknown>): ParsedConfig {
   // PEM ends with a newline; trimming took it, and consumers compare or concatenate bundles.
   if (caPem) config.vaultCaCertificate = `${caPem}\n`;
   config.vaultAuthSecret = text("vault-auth", secretUri) || null;
+  config.vaultAllowInsecureHttp = flag("vault-allow-insecure-http") ?? config.vaultAllowInsecureHttp;
   config.kvMountPrefix =
     text("kv-mount-prefix", (v) => (MOUNT_PREFIX.test(v) ? null : `"${v}" must be lowercase letters, digits and dashes, ending in "-"`)) ??
     config.kvMountPrefix;

@@ -140,15 +140,24 @@ export interface TokenInfo {
   policies: string[];
 }
 
-export async function lookupSelf(vault: VaultClient): Promise<TokenInfo> {
-  const d = data(await vault.request("GET", "auth/token/lookup-self"), "lookup-self");
+/**
+ * Fields Vault or OpenBao may leave out are read as their documented defaults: OpenBao omits
+ * `renewable` (and `issue_time`) for the root token from init, batch tokens have an empty accessor.
+ */
+export function tokenInfoFrom(response: JsonObject): TokenInfo {
+  const d = data(response, "lookup-self");
+  const absent = (v: unknown) => v === undefined || v === null;
   return {
-    accessor: str(d.accessor, "accessor"),
-    ttl: num(d.ttl, "ttl"),
+    accessor: absent(d.accessor) ? "" : str(d.accessor, "accessor"),
+    ttl: absent(d.ttl) ? 0 : num(d.ttl, "ttl"),
     creationTtl: typeof d.creation_ttl === "number" ? d.creation_ttl : 0,
-    renewable: bool(d.renewable, "renewable"),
-    policies: strings(d.policies, "policies"),
+    renewable: absent(d.renewable) ? false : bool(d.renewable, "renewable"),
+    policies: absent(d.policies) ? [] : strings(d.policies, "policies"),
   };
+}
+
+export async function lookupSelf(vault: VaultClient): Promise<TokenInfo> {
+  return tokenInfoFrom(await vault.request("GET", "auth/token/lookup-self"));
 }
 
 /** Renews the client's token by `incrementSeconds`; returns the TTL Vault granted (less when max TTL nears). */
