@@ -258,6 +258,25 @@ for (const impl of implementations()) {
       await drop("ta", "tb", "tc");
     });
 
+    it("drift: a role and policy deleted by hand are restored by the next update-status, which otherwise reads no consumer's data", async () => {
+      await consumer("drift", { units: 2, app: { mount_suffix: "kv" }, perUnit: () => ({ "drift/0": v0Unit("drift/0"), "drift/1": v0Unit("drift/1") }) });
+      const role = "charm-drift-kv-drift-1";
+      await approle.deleteRole(ready.root, "approle", role);
+      await sys.deletePolicy(ready.root, role);
+      const before = ready.sim.runs.length;
+      await ready.sim.runHook("vault/0", "update-status");
+      noHookFailed();
+      expect(await approle.readRole(ready.root, "approle", role)).not.toBeNull();
+      expect(await sys.readPolicy(ready.root, role)).not.toBeNull();
+      await kv2.write(await v0Session("drift/1"), relationOf("drift").appData.vault!.mount!, "x", { ok: "1" });
+      // Converged: the next update-status reads no unit's bag (relation-get of a unit names it).
+      await ready.sim.runHook("vault/0", "update-status");
+      const last = ready.sim.runs.slice(before).filter((r) => r.name === "update-status" && r.unit === "vault/0").at(-1)!;
+      const unitReads = last.toolCalls.filter((c) => c.tool === "relation-get" && /drift\/\d/.test(c.args.join(" ")));
+      expect(unitReads).toEqual([]);
+      await drop("drift");
+    });
+
     it("7: the vault leader leaving never removes its consumers' roles", async () => {
       await consumer("stays", { perUnit: () => ({ "stays/0": legacyUnit("stays/0", "charm-stays") }) });
       const roles = await managedRoles();
