@@ -28,7 +28,19 @@ program
   .command("bench")
   .description("Measure hook latency and hook-tool cost against baselines measured in the same run")
   .option("--runs <n>", "samples per figure", "30")
-  .action(async (opts: { runs: string }) => {
+  .option("--scale", "instead: vault-kv with N consumer units (HashiCorp Vault; a long run for N = 1000)")
+  .option("--sizes <n,n>", "with --scale: the numbers of consumer units", "1,10,100,1000")
+  .option("--dialects <d,d>", "with --scale: v0, legacy or both", "v0,legacy")
+  .option("--charm <dir>", "with --scale: measure another build of the charm (a checkout, built), as a baseline")
+  .action(async (opts: { runs: string; scale?: boolean; sizes: string; dialects: string; charm?: string }) => {
+    if (opts.scale) {
+      const sizes = opts.sizes.split(",").map(Number);
+      const dialects = opts.dialects.split(",");
+      if (sizes.some((n) => !Number.isInteger(n) || n < 1) || dialects.some((d) => d !== "v0" && d !== "legacy")) program.error("--sizes takes whole numbers, --dialects v0 and/or legacy");
+      const { runScaleBenchmark } = await import("../bench/scale.js");
+      await runScaleBenchmark({ sizes, dialects: dialects as ("v0" | "legacy")[], ...(opts.charm ? { charm: opts.charm } : {}) });
+      return;
+    }
     const { runBenchmarks } = await import("../bench/hook-latency.js");
     await runBenchmarks({ runs: Number(opts.runs) });
   });

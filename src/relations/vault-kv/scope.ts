@@ -13,7 +13,7 @@ import type { Ledger } from "./ledger.js";
 import { CONSUMER_APPROLE_MOUNT } from "./vault-objects.js";
 
 /** Legacy units awaiting their first login that one update-status checks. */
-const PENDING_PER_HOOK = 10;
+const PENDING_PER_HOOK = 2;
 const FULL_SWEEP_HOOKS = new Set(["install", "start", "leader-elected", "upgrade-charm", "config-changed", "post-series-upgrade"]);
 
 export interface LookScope {
