@@ -12,6 +12,7 @@ import type { VaultEndpoint } from "../../workload.js";
 import { isConsumerFault, refuse, type ConsumerRelation, type ServeContext } from "./context.js";
 import { ledgerKey, readLedger, writeLedger, type ConsumerRecord } from "./ledger.js";
 import { inputsFingerprint, lookScope } from "./scope.js";
+import { peerAppValue, setPeerAppValues } from "../peers.js";
 import { serveLegacy } from "./legacy.js";
 import { detectDialect } from "./requests.js";
 import { serveV0 } from "./v0.js";
@@ -40,6 +41,8 @@ async function removeRecord(hook: Hook, vault: VaultClient, record: ConsumerReco
 }
 
 const LEAVING_KEY = "vault-kv-unit-leaving";
+/** Peer app key: the unit that served the consumers last. */
+const SERVED_BY_KEY = "vault-kv-served-by";
 
 /**
  * Whether this unit is on its way out. In its own relation-departed hooks (JUJU_DEPARTING_UNIT is
@@ -64,7 +67,10 @@ export async function reconcileVaultKv(hook: Hook, vault: VaultClient, endpoint:
   // secret-rotate (or secret-expired) for a consumer's credentials: that consumer gets new ones.
   const due = secretDueForReissue(hook);
   const refresh = new Set(Object.keys(ledger).filter((key) => options.refresh?.(ledger[key], key) || (due && sameSecret(ledger[key]!.secretId, due))));
-  const scope = await lookScope(hook, vault, ledger, VAULT_KV_ENDPOINTS, Date.now(), options.refresh !== undefined);
+  // A unit that did not serve the consumers last (leadership moved, whatever hook runs first)
+  // looks at every one of them: its own databag holds none of the legacy credentials yet.
+  const newLeader = peerAppValue(hook.juju.appName, SERVED_BY_KEY) !== hook.juju.unitName;
+  const scope = await lookScope(hook, vault, ledger, VAULT_KV_ENDPOINTS, Date.now(), options.refresh !== undefined || newLeader);
   let state: Promise<{ mounts: Record<string, MountInfo>; tenancy: Tenancy }> | null = null;
   const ctx: ServeContext = {
     hook,
@@ -120,6 +126,7 @@ export async function reconcileVaultKv(hook: Hook, vault: VaultClient, endpoint:
     }
   }
   writeLedger(hook.juju.appName, before, ledger);
+  if (newLeader) setPeerAppValues(hook.juju.appName, { [SERVED_BY_KEY]: hook.juju.unitName });
   if (state || gone.length > 0) (await ctx.vaultState()).tenancy.write(hook.juju.appName, ledger);
   credentials.write();
   return ctx.verdicts;
