@@ -18,6 +18,10 @@ export interface CharmConfig {
   vaultAuthSecret: string | null;
   kvMountPrefix: string;
   autoRenew: boolean;
+  /** Legacy backends any application may use without isolation. */
+  kvSharedBackends: string[];
+  /** The shortest prefixes a consumer's bound CIDRs may add up to, per family. */
+  kvBindMinPrefix: { ipv4: number; ipv6: number };
 }
 
 export interface ParsedConfig {
@@ -61,6 +65,8 @@ export const DEFAULT_CONFIG: CharmConfig = {
   vaultAuthSecret: null,
   kvMountPrefix: "charm-",
   autoRenew: true,
+  kvSharedBackends: [],
+  kvBindMinPrefix: { ipv4: 8, ipv6: 32 },
 };
 
 export function parseConfig(raw: Record<string, unknown>): ParsedConfig {
@@ -120,5 +126,22 @@ export function parseConfig(raw: Record<string, unknown>): ParsedConfig {
     text("kv-mount-prefix", (v) => (MOUNT_PREFIX.test(v) ? null : `"${v}" must be lowercase letters, digits and dashes, ending in "-"`)) ??
     config.kvMountPrefix;
   config.autoRenew = flag("auto-renew") ?? config.autoRenew;
+  const backends = text("kv-shared-backends", (v) =>
+    v.split(",").every((b) => b.trim() === "" || /^[a-z0-9][a-z0-9-]{0,126}[a-z0-9]$/.test(b.trim())) ? null : "must list backend names (lowercase letters, digits, dashes) separated by commas",
+  );
+  if (backends !== undefined) config.kvSharedBackends = backends.split(",").map((b) => b.trim()).filter(Boolean);
+  const prefixLength = (name: string, max: number): number | undefined => {
+    const value = raw[name];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > max) {
+      problems.push(`${name}: must be a whole number from 0 to ${max}`);
+      return undefined;
+    }
+    return value;
+  };
+  config.kvBindMinPrefix = {
+    ipv4: prefixLength("kv-bind-min-prefix-ipv4", 32) ?? config.kvBindMinPrefix.ipv4,
+    ipv6: prefixLength("kv-bind-min-prefix-ipv6", 128) ?? config.kvBindMinPrefix.ipv6,
+  };
   return { config, problems };
 }

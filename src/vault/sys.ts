@@ -77,6 +77,7 @@ export async function leader(vault: VaultClient): Promise<LeaderInfo> {
 export interface MountInfo {
   type: string;
   version: string;
+  description: string;
 }
 
 /** Mounted secrets engines by path without the trailing slash. */
@@ -90,7 +91,11 @@ export function parseMounts(mounts: JsonObject): Record<string, MountInfo> {
   for (const [path, value] of Object.entries(mounts)) {
     const mount = obj(value, `mounts.${path}`);
     const options = mount.options && typeof mount.options === "object" && !Array.isArray(mount.options) ? mount.options : {};
-    result[path.replace(/\/$/, "")] = { type: str(mount.type, "mount.type"), version: normaliseMountVersion(options.version) };
+    result[path.replace(/\/$/, "")] = {
+      type: str(mount.type, "mount.type"),
+      version: normaliseMountVersion(options.version),
+      description: typeof mount.description === "string" ? mount.description : "",
+    };
   }
   return result;
 }

@@ -20,6 +20,14 @@ export interface ConsumerRecord {
   generation: number;
   /** Legacy: the requirer's own unit_name, which prefixes its keys in the databag. */
   credentialKey?: string;
+  /** Legacy: whether the unit's policy is confined to its host path, the host name, and its access address block. */
+  isolated?: boolean;
+  hostname?: string;
+  access?: string;
+  /** Legacy: the wrapping token published for the current generation, and when (ms since epoch). */
+  publishedAt?: number;
+  /** v0: the nonce the unit's credentials are listed under. */
+  nonce?: string;
   /** v0: the Juju secret holding the credentials (which secret-id each revision holds: src/secrets/ledger.ts). */
   secretId?: string;
   /** Written by earlier versions, moved to the secrets ledger when read (see adoptRevisionFields). */

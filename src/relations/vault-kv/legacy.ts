@@ -5,28 +5,22 @@ import { generateWrappedSecretId } from "../../vault/approle.js";
 import { wrappingTokenAlive } from "../../vault/sys.js";
 import type { Hook } from "../../hook.js";
 import { changedKeys, relationGet, relationIds, relationSet } from "../../juju/index.js";
-import { blocked } from "../../status.js";
-import { bindCidrs, type ConsumerRelation, type ServeContext } from "./context.js";
-import { destroySecretIds, inputsHash, liveSecretIds, secretIdMetadata } from "./credentials.js";
+import { bindCidrs, isConsumerFault, refuse, type ConsumerRelation, type ServeContext } from "./context.js";
+import { destroySecretIds, inputsHash, liveSecretIds, retireRole, secretIdMetadata } from "./credentials.js";
 import { ledgerKey } from "./ledger.js";
 import { legacyMountName, legacyRoleName } from "./naming.js";
 import { isolatedBackendPolicy, sharedBackendPolicy } from "./policies.js";
-import { isCidr } from "../../cidr.js";
-import { jsonOrRaw, parseLegacyRequest } from "./requests.js";
+import { jsonOrRaw, parseLegacyRequest, type LegacyRequest } from "./requests.js";
+import { consumerRoleName } from "./tenants.js";
 import { CONSUMER_APPROLE_MOUNT, ensureKvMount, ensurePolicy, ensureRole } from "./vault-objects.js";
 
 const json = (value: string) => JSON.stringify(value);
 /** `<unit_name>_role_id` and `<unit_name>_token`: one requirer unit's credentials. */
 const CREDENTIAL_KEY = /_(role_id|token)$/;
 
-/** The unit's egress subnets, as Juju put them in its bag. */
-function egressSubnets(bag: Record<string, string>): string[] {
-  return (bag["egress-subnets"] ?? "").split(",").map((s) => s.trim()).filter(isCidr);
-}
-
 /** Serves every unit of one legacy relation; returns the ledger keys still wanted. */
 export async function serveLegacy(ctx: ServeContext, relation: ConsumerRelation): Promise<Set<string>> {
-  const { hook, vault } = ctx;
+  const { hook } = ctx;
   const relationId = relation.id;
   const own = relationGet(relationId, hook.juju.unitName);
   const desired: Record<string, string> = {
@@ -37,55 +31,27 @@ export async function serveLegacy(ctx: ServeContext, relation: ConsumerRelation)
   const wanted = new Set<string>();
   for (const [unit, bag] of relation.unitBags) {
     const key = ledgerKey(relationId, unit);
-    const parsed = parseLegacyRequest(unit, bag);
+    const parsed = parseLegacyRequest(unit, bag, ctx.limits);
     if (parsed.kind === "incomplete") {
       if (ctx.ledger[key]) wanted.add(key);
       continue;
     }
     if (parsed.kind === "invalid") {
-      hook.log.warn(`vault-kv (secrets:${relationId}) refused: ${parsed.reason}`);
-      ctx.verdicts.push(blocked(`vault-kv request refused: ${parsed.reason}`));
+      refuse(ctx, relation, unit, parsed.reason);
       continue;
     }
-    const request = parsed.request;
-    const prefix = hook.config.kvMountPrefix;
-    const mount = legacyMountName(request.backend, prefix);
-    const role = legacyRoleName(request.unitName, prefix);
-    const cidrs = bindCidrs(hook, [`${request.accessAddress}/32`, ...egressSubnets(bag)]);
-    await ensureKvMount(vault, ctx.mounts, mount, 1, unit);
-    await ensurePolicy(vault, role, request.isolated ? isolatedBackendPolicy(mount, request.hostname) : sharedBackendPolicy(mount));
-    const roleId = await ensureRole(vault, role, { tokenPolicies: [role], tokenTtl: hook.config.tokenTtl, tokenMaxTtl: hook.config.tokenTtl, tokenBoundCidrs: cidrs, secretIdBoundCidrs: cidrs });
-
-    const inputs = inputsHash({ mount, isolated: request.isolated, hostname: request.hostname, cidrs, ttl: hook.config.tokenTtl });
-    const record = ctx.ledger[key];
-    const tokenKey = `${request.unitName}_token`;
-    const published = own[tokenKey] ? jsonOrRaw(own[tokenKey]) : null;
-    let generation = record?.generation ?? 0;
-    let reissue = !record || record.inputs !== inputs || record.role !== role || ctx.refresh.has(key) || typeof published !== "string";
-    if (!reissue) {
-      // A consumer that never unwrapped before the wrap TTL ran out would be stuck: issue again.
-      const current = (await liveSecretIds(vault, role)).some((s) => s.generation === generation);
-      reissue = !current && !(await wrappingTokenAlive(vault, published as string));
+    try {
+      const token = await serveLegacyUnit(ctx, relation, key, parsed.request, own);
+      if (token === null) continue;
+      desired[`${parsed.request.unitName}_role_id`] = json(token.roleId);
+      desired[`${parsed.request.unitName}_token`] = token.wrapped;
+      wanted.add(key);
+    } catch (error) {
+      if (!isConsumerFault(error)) throw error;
+      // Vault refused something this unit asked for: it alone waits; what it had stays as it was.
+      refuse(ctx, relation, unit, error.message);
+      if (ctx.ledger[key]) wanted.add(key);
     }
-    desired[`${request.unitName}_role_id`] = json(roleId);
-    if (reissue) {
-      generation += 1;
-      const wrapped = await generateWrappedSecretId(vault, CONSUMER_APPROLE_MOUNT, role, hook.config.wrapTtl, {
-        cidrs,
-        tokenBoundCidrs: cidrs,
-        metadata: secretIdMetadata(unit, generation),
-      });
-      // The new token tells the requirer to unwrap again; the secret-ids it replaces go now, so a
-      // unit never holds two (a new leader reissues, and a stale token must not keep working).
-      const replaced = (await liveSecretIds(vault, role)).filter((s) => s.generation !== generation);
-      await destroySecretIds(vault, role, replaced.map((s) => s.accessor));
-      hook.log.info(`vault-kv: issued credentials for ${unit} (generation ${generation}${replaced.length ? `, ${replaced.length} older secret-id(s) revoked` : ""})`);
-      desired[tokenKey] = json(wrapped.token);
-    } else {
-      desired[tokenKey] = own[tokenKey]!;
-    }
-    ctx.ledger[key] = { dialect: "legacy", relationId, unit, role, mount, inputs, generation, credentialKey: request.unitName };
-    wanted.add(key);
   }
   // Keys of units no longer served go (their Vault objects are removed by the provider's sweep).
   for (const existing of Object.keys(own)) {
@@ -98,6 +64,73 @@ export async function serveLegacy(ctx: ServeContext, relation: ConsumerRelation)
   }
   relationSet(relationId, changedKeys(own, desired));
   return wanted;
+}
+
+/** One unit's backend, policy, AppRole and wrapped secret-id; null when its request is refused. */
+async function serveLegacyUnit(
+  ctx: ServeContext,
+  relation: ConsumerRelation,
+  key: string,
+  request: LegacyRequest,
+  own: Record<string, string>,
+): Promise<{ roleId: string; wrapped: string } | null> {
+  const { hook, vault } = ctx;
+  const unit = request.unit;
+  const prefix = hook.config.kvMountPrefix;
+  const mount = legacyMountName(request.backend, prefix);
+  const problem = ctx.tenancy.legacyBackendProblem(mount, relation.app, request, ctx.ledger, key, new Set(hook.config.kvSharedBackends));
+  if (problem) {
+    refuse(ctx, relation, unit, problem);
+    return null;
+  }
+  const record = ctx.ledger[key];
+  const role = consumerRoleName(ctx.ledger, key, legacyRoleName(request.unitName, prefix), prefix, mount);
+  const cidrs = bindCidrs(hook, request.cidrs);
+  await ensureKvMount(vault, ctx.mounts, mount, 1, relation.app);
+  await ensurePolicy(vault, role, request.isolated ? isolatedBackendPolicy(mount, request.hostname) : sharedBackendPolicy(mount));
+  const roleId = await ensureRole(vault, role, { tokenPolicies: [role], tokenTtl: hook.config.tokenTtl, tokenMaxTtl: hook.config.tokenTtl, tokenBoundCidrs: cidrs, secretIdBoundCidrs: cidrs });
+  if (record && record.role !== role) await retireRole(ctx, record.role, unit);
+
+  const inputs = inputsHash({ mount, isolated: request.isolated, hostname: request.hostname, cidrs, ttl: hook.config.tokenTtl, key: request.unitName });
+  const tokenKey = `${request.unitName}_token`;
+  const published = own[tokenKey] ? jsonOrRaw(own[tokenKey]) : null;
+  let generation = record?.generation ?? 0;
+  let reissue = !record || record.inputs !== inputs || record.role !== role || ctx.refresh.has(key) || typeof published !== "string";
+  if (!reissue) {
+    // A consumer that never unwrapped before the wrap TTL ran out would be stuck: issue again.
+    const current = (await liveSecretIds(vault, role)).some((s) => s.generation === generation && s.unit === unit);
+    reissue = !current && !(await wrappingTokenAlive(vault, published as string));
+  }
+  let wrapped = own[tokenKey]!;
+  if (reissue) {
+    generation += 1;
+    const issued = await generateWrappedSecretId(vault, CONSUMER_APPROLE_MOUNT, role, hook.config.wrapTtl, {
+      cidrs,
+      tokenBoundCidrs: cidrs,
+      metadata: secretIdMetadata(unit, generation),
+    });
+    // The new token tells the requirer to unwrap again; the secret-ids it replaces go now, so a
+    // unit never holds two (a new leader reissues, and a stale token must not keep working). A
+    // secret-id of another unit (a role name reused after a failed hook) goes too.
+    const replaced = (await liveSecretIds(vault, role)).filter((s) => s.generation !== generation || s.unit !== unit);
+    await destroySecretIds(vault, role, replaced.map((s) => s.accessor));
+    hook.log.info(`vault-kv: issued credentials for ${unit} (generation ${generation}${replaced.length ? `, ${replaced.length} older secret-id(s) revoked` : ""})`);
+    wrapped = json(issued.token);
+  }
+  ctx.ledger[key] = {
+    dialect: "legacy",
+    relationId: relation.id,
+    unit,
+    role,
+    mount,
+    inputs,
+    generation,
+    credentialKey: request.unitName,
+    isolated: request.isolated,
+    hostname: request.hostname,
+    access: request.accessCidr,
+  };
+  return { roleId, wrapped };
 }
 
 /**

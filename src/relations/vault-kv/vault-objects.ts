@@ -5,17 +5,19 @@ import type { VaultClient } from "../../vault/client.js";
 import { VaultNotFoundError } from "../../vault/errors.js";
 import { normaliseHcl } from "../../vault/normalise.js";
 import { deletePolicy, enableKv, putPolicy, readPolicy, type MountInfo } from "../../vault/sys.js";
+import { mountDescription } from "./tenants.js";
 
 export const CONSUMER_APPROLE_MOUNT = "approle";
 
 export class MountConflictError extends Error {}
 
 /** Enables a KV mount unless it exists; an existing mount of another kind or version is refused. */
-export async function ensureKvMount(vault: VaultClient, mounts: Record<string, MountInfo>, path: string, version: 1 | 2, owner: string): Promise<void> {
+export async function ensureKvMount(vault: VaultClient, mounts: Record<string, MountInfo>, path: string, version: 1 | 2, ownerApp: string): Promise<void> {
   const existing = mounts[path];
   if (!existing) {
-    await enableKv(vault, path, version, `vault-kv for ${owner} (managed by the vault charm)`);
-    mounts[path] = { type: "kv", version: String(version) };
+    const description = mountDescription(ownerApp);
+    await enableKv(vault, path, version, description);
+    mounts[path] = { type: "kv", version: String(version), description };
     return;
   }
   if (existing.type !== "kv" || existing.version !== String(version)) {
