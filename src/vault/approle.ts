@@ -1,6 +1,6 @@
 // AppRole: roles, role-ids, secret-ids (plain or response-wrapped), accessors and login.
 import type { JsonObject, VaultClient } from "./client.js";
-import { VaultNotFoundError } from "./errors.js";
+import { VaultNotFoundError, VaultRequestError } from "./errors.js";
 import { normaliseBoolean, normaliseCidrs, normaliseDuration, normalisePolicies, sameSet } from "./normalise.js";
 import { data, num, str, strings, wrapToken } from "./response.js";
 
@@ -116,6 +116,8 @@ export interface SecretIdRequest {
   metadata?: Record<string, string>;
   /** Lifetime of this secret-id (a Vault duration), within the role's secret_id_ttl. */
   ttl?: string;
+  /** Logins it allows (unlimited when absent); Vault counts each one down, which shows it was used. */
+  numUses?: number;
 }
 
 export interface IssuedSecretId {
@@ -147,6 +149,7 @@ function secretIdBody(req: SecretIdRequest) {
     ...(req.tokenBoundCidrs?.length ? { token_bound_cidrs: req.tokenBoundCidrs } : {}),
     ...(req.metadata ? { metadata: JSON.stringify(req.metadata) } : {}),
     ...(req.ttl ? { ttl: req.ttl } : {}),
+    ...(req.numUses ? { num_uses: req.numUses } : {}),
   };
 }
 
@@ -159,17 +162,35 @@ export async function listSecretIdAccessors(vault: VaultClient, mount: string, r
   }
 }
 
-/** Metadata of a live secret-id, or null when it no longer exists. */
-export async function readSecretIdByAccessor(vault: VaultClient, mount: string, role: string, accessor: string): Promise<Record<string, string> | null> {
+export interface SecretIdInfo {
+  metadata: Record<string, string>;
+  /** Logins left (0: unlimited); Vault counts down from the number it was issued with. */
+  numUses: number;
+}
+
+/** What Vault holds about a live secret-id, or null when it no longer exists. */
+export async function lookupSecretIdByAccessor(vault: VaultClient, mount: string, role: string, accessor: string): Promise<SecretIdInfo | null> {
   try {
     const r = await vault.request("POST", `auth/${mount}/role/${role}/secret-id-accessor/lookup`, { body: { secret_id_accessor: accessor } });
     if (!r.data) return null;
-    const meta = data(r, "secret-id-accessor").metadata;
-    return meta && typeof meta === "object" && !Array.isArray(meta) ? (Object.fromEntries(Object.entries(meta).map(([k, v]) => [k, String(v)])) as Record<string, string>) : {};
+    const d = data(r, "secret-id-accessor");
+    const meta = d.metadata;
+    const metadata = meta && typeof meta === "object" && !Array.isArray(meta) ? (Object.fromEntries(Object.entries(meta).map(([k, v]) => [k, String(v)])) as Record<string, string>) : {};
+    return { metadata, numUses: typeof d.secret_id_num_uses === "number" ? d.secret_id_num_uses : 0 };
   } catch (error) {
-    if (error instanceof VaultNotFoundError) return null;
+    if (error instanceof VaultNotFoundError || roleIsGone(error)) return null;
     throw error;
   }
+}
+
+/** Vault answers a look-up under a deleted role with "role ... does not exist" (400 or 500), not 404. */
+function roleIsGone(error: unknown): boolean {
+  return error instanceof VaultRequestError && error.errors.some((e) => /role .*(does not exist|not found)/i.test(e));
+}
+
+/** Metadata of a live secret-id, or null when it no longer exists. */
+export async function readSecretIdByAccessor(vault: VaultClient, mount: string, role: string, accessor: string): Promise<Record<string, string> | null> {
+  return (await lookupSecretIdByAccessor(vault, mount, role, accessor))?.metadata ?? null;
 }
 
 export async function destroySecretIdByAccessor(vault: VaultClient, mount: string, role: string, accessor: string): Promise<void> {

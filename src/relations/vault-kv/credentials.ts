@@ -1,7 +1,7 @@
 // Consumer secret-ids carry the charm's generation number in their Vault metadata, so the charm
 // can tell which credential is current and retire older ones without guessing.
 import { createHash } from "node:crypto";
-import { destroySecretIdByAccessor, listSecretIdAccessors, readSecretIdByAccessor } from "../../vault/approle.js";
+import { destroySecretIdByAccessor, listSecretIdAccessors, lookupSecretIdByAccessor } from "../../vault/approle.js";
 import type { VaultClient } from "../../vault/client.js";
 import type { ServeContext } from "./context.js";
 import { CONSUMER_APPROLE_MOUNT, removeConsumer } from "./vault-objects.js";
@@ -11,6 +11,8 @@ export interface LiveSecretId {
   generation: number;
   /** The Juju unit it was issued for. */
   unit: string;
+  /** Logins left (0: unlimited). */
+  numUses: number;
 }
 
 export function inputsHash(inputs: unknown): string {
@@ -24,8 +26,8 @@ export function secretIdMetadata(unit: string, generation: number): Record<strin
 export async function liveSecretIds(vault: VaultClient, role: string): Promise<LiveSecretId[]> {
   const live: LiveSecretId[] = [];
   for (const accessor of await listSecretIdAccessors(vault, CONSUMER_APPROLE_MOUNT, role)) {
-    const metadata = await readSecretIdByAccessor(vault, CONSUMER_APPROLE_MOUNT, role, accessor);
-    if (metadata) live.push({ accessor, generation: Number(metadata.generation ?? 0), unit: metadata["juju-unit"] ?? "" });
+    const info = await lookupSecretIdByAccessor(vault, CONSUMER_APPROLE_MOUNT, role, accessor);
+    if (info) live.push({ accessor, generation: Number(info.metadata.generation ?? 0), unit: info.metadata["juju-unit"] ?? "", numUses: info.numUses });
   }
   return live;
 }

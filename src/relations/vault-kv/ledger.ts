@@ -24,8 +24,8 @@ export interface ConsumerRecord {
   isolated?: boolean;
   hostname?: string;
   access?: string;
-  /** Legacy: the wrapping token published for the current generation, and when (ms since epoch). */
-  publishedAt?: number;
+  /** Legacy: a token was republished because the last was unwrapped and never used; set until a login is seen. */
+  healPending?: boolean;
   /** v0: the nonce the unit's credentials are listed under. */
   nonce?: string;
   /** v0: the Juju secret holding the credentials (which secret-id each revision holds: src/secrets/ledger.ts). */

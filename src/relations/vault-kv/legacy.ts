@@ -96,10 +96,18 @@ async function serveLegacyUnit(
   const published = own[tokenKey] ? jsonOrRaw(own[tokenKey]) : null;
   let generation = record?.generation ?? 0;
   let reissue = !record || record.inputs !== inputs || record.role !== role || ctx.refresh.has(key) || typeof published !== "string";
+  let healPending = record?.healPending ?? false;
   if (!reissue) {
-    // A consumer that never unwrapped before the wrap TTL ran out would be stuck: issue again.
-    const current = (await liveSecretIds(vault, role)).some((s) => s.generation === generation && s.unit === unit);
-    reissue = !current && !(await wrappingTokenAlive(vault, published as string));
+    const state = await publishedState(ctx, role, unit, generation, published as string);
+    if (state === "used") healPending = false;
+    // Gone, or nearly used up: issue again. Unwrapped but never used to log in: maybe not by its
+    // unit (every requirer unit can read the leader's bag), so once, until a login shows the unit
+    // has its secret-id, a new token; the old secret-id goes with the reissue below.
+    reissue = state === "gone" || state === "worn" || (state === "unwrapped-unused" && !healPending);
+    if (state === "unwrapped-unused" && !healPending) {
+      healPending = true;
+      hook.log.warn(`vault-kv: the token published for ${unit} was unwrapped but its secret-id never logged in; publishing a new one (if ${unit} did not unwrap it, someone else did)`);
+    }
   }
   let wrapped = own[tokenKey]!;
   if (reissue) {
@@ -108,6 +116,7 @@ async function serveLegacyUnit(
       cidrs,
       tokenBoundCidrs: cidrs,
       metadata: secretIdMetadata(unit, generation),
+      numUses: LEGACY_SECRET_ID_USES,
     });
     // The new token tells the requirer to unwrap again; the secret-ids it replaces go now, so a
     // unit never holds two (a new leader reissues, and a stale token must not keep working). A
@@ -129,8 +138,29 @@ async function serveLegacyUnit(
     isolated: request.isolated,
     hostname: request.hostname,
     access: request.accessCidr,
+    ...(healPending ? { healPending } : {}),
   };
   return { roleId, wrapped };
+}
+
+/**
+ * Legacy secret-ids allow this many logins. Vault counts each login down, which is the one sign
+ * the charm has that the unit itself got its secret-id: a thief's login from another address is
+ * refused before it counts. At half, the unit is issued a new one.
+ */
+const LEGACY_SECRET_ID_USES = 1_000_000;
+
+type PublishedState = "gone" | "worn" | "waiting" | "used" | "unwrapped-unused";
+
+/** Where the current generation's credential stands, from Vault's side. */
+async function publishedState(ctx: ServeContext, role: string, unit: string, generation: number, token: string): Promise<PublishedState> {
+  const current = (await liveSecretIds(ctx.vault, role)).find((s) => s.generation === generation && s.unit === unit);
+  if (!current) return (await wrappingTokenAlive(ctx.vault, token)) ? "waiting" : "gone";
+  // Issued by an earlier version with unlimited uses: nothing to tell from.
+  if (current.numUses === 0) return "used";
+  if (current.numUses < LEGACY_SECRET_ID_USES / 2) return "worn";
+  if (current.numUses < LEGACY_SECRET_ID_USES) return "used";
+  return (await wrappingTokenAlive(ctx.vault, token)) ? "waiting" : "unwrapped-unused";
 }
 
 /**
