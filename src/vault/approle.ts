@@ -1,6 +1,7 @@
 // AppRole: roles, role-ids, secret-ids (plain or response-wrapped), accessors and login.
-import type { VaultClient } from "./client.js";
+import type { JsonObject, VaultClient } from "./client.js";
 import { VaultNotFoundError, VaultRequestError } from "./errors.js";
+import { normaliseBoolean, normaliseCidrs, normaliseDuration, normalisePolicies, sameSet } from "./normalise.js";
 import { data, num, str, strings, wrapToken } from "./response.js";
 
 export interface AppRoleSettings {
@@ -34,18 +35,56 @@ export interface AppRoleState {
   tokenMaxTtl: number;
   tokenBoundCidrs: string[];
   secretIdBoundCidrs: string[];
+  bindSecretId: boolean | null;
+  secretIdTtl: number;
+}
+
+/** One field whose value Vault holds differs from the wanted one, both in Vault's own words. */
+export interface FieldDifference {
+  field: string;
+  wanted: string;
+  held: string;
+}
+
+/**
+ * The role's fields that differ from `wanted`, each compared in its normal form (normalise.ts):
+ * an empty list means writing the role would change nothing.
+ */
+export function roleDifferences(held: AppRoleState, wanted: AppRoleSettings): FieldDifference[] {
+  const differences: FieldDifference[] = [];
+  const list = (field: string, want: string[], have: string[], normal: (v: readonly string[]) => string[]) => {
+    if (!sameSet(normal(want), normal(have))) differences.push({ field, wanted: JSON.stringify(want), held: JSON.stringify(have) });
+  };
+  const duration = (field: string, want: string, have: number) => {
+    if (normaliseDuration(want) !== normaliseDuration(have)) differences.push({ field, wanted: JSON.stringify(want), held: JSON.stringify(have) });
+  };
+  list("token_policies", wanted.tokenPolicies, held.tokenPolicies, normalisePolicies);
+  duration("token_ttl", wanted.tokenTtl, held.tokenTtl);
+  duration("token_max_ttl", wanted.tokenMaxTtl, held.tokenMaxTtl);
+  list("token_bound_cidrs", wanted.tokenBoundCidrs, held.tokenBoundCidrs, normaliseCidrs);
+  list("secret_id_bound_cidrs", wanted.secretIdBoundCidrs, held.secretIdBoundCidrs, normaliseCidrs);
+  if (held.bindSecretId !== true) differences.push({ field: "bind_secret_id", wanted: "true", held: JSON.stringify(held.bindSecretId) });
+  // Left out of a write, secret_id_ttl keeps its value: compared only when the charm sets it.
+  if (wanted.secretIdTtl !== undefined) duration("secret_id_ttl", wanted.secretIdTtl, held.secretIdTtl);
+  return differences;
+}
+
+/** A role as Vault answers it (`data` of GET auth/<mount>/role/<name>), fields in Vault's own form. */
+export function parseRole(d: JsonObject): AppRoleState {
+  return {
+    tokenPolicies: strings(d.token_policies ?? [], "token_policies"),
+    tokenTtl: num(d.token_ttl, "token_ttl"),
+    tokenMaxTtl: num(d.token_max_ttl, "token_max_ttl"),
+    tokenBoundCidrs: strings(d.token_bound_cidrs ?? [], "token_bound_cidrs"),
+    secretIdBoundCidrs: strings(d.secret_id_bound_cidrs ?? [], "secret_id_bound_cidrs"),
+    bindSecretId: normaliseBoolean(d.bind_secret_id),
+    secretIdTtl: normaliseDuration(typeof d.secret_id_ttl === "number" || typeof d.secret_id_ttl === "string" ? d.secret_id_ttl : 0),
+  };
 }
 
 export async function readRole(vault: VaultClient, mount: string, name: string): Promise<AppRoleState | null> {
   try {
-    const d = data(await vault.request("GET", `auth/${mount}/role/${name}`), "role");
-    return {
-      tokenPolicies: strings(d.token_policies ?? [], "token_policies"),
-      tokenTtl: num(d.token_ttl, "token_ttl"),
-      tokenMaxTtl: num(d.token_max_ttl, "token_max_ttl"),
-      tokenBoundCidrs: strings(d.token_bound_cidrs ?? [], "token_bound_cidrs"),
-      secretIdBoundCidrs: strings(d.secret_id_bound_cidrs ?? [], "secret_id_bound_cidrs"),
-    };
+    return parseRole(data(await vault.request("GET", `auth/${mount}/role/${name}`), "role"));
   } catch (error) {
     if (error instanceof VaultNotFoundError) return null;
     throw error;

@@ -1,6 +1,7 @@
 // Vault's system backend: health, init, unseal, leader, mounts, policies, auth methods, tokens.
 import type { JsonObject, VaultClient } from "./client.js";
 import { VaultNotFoundError, VaultRequestError } from "./errors.js";
+import { normaliseMountVersion } from "./normalise.js";
 import { bool, data, num, obj, str, strings } from "./response.js";
 
 export interface VaultHealth {
@@ -81,14 +82,18 @@ export interface MountInfo {
 
 /** Mounted secrets engines by path without the trailing slash. */
 export async function listMounts(vault: VaultClient): Promise<Record<string, MountInfo>> {
-  const mounts = data(await vault.request("GET", "sys/mounts"), "mounts");
+  return parseMounts(data(await vault.request("GET", "sys/mounts"), "mounts"));
+}
+
+/** `data` of GET sys/mounts, each mount's kind and (kv) version in normal form. */
+export function parseMounts(mounts: JsonObject): Record<string, MountInfo> {
   const result: Record<string, MountInfo> = {};
   for (const [path, value] of Object.entries(mounts)) {
     const mount = obj(value, `mounts.${path}`);
     const options = mount.options && typeof mount.options === "object" && !Array.isArray(mount.options) ? mount.options : {};
     result[path.replace(/\/$/, "")] = {
       type: str(mount.type, "mount.type"),
-      version: typeof options.version === "string" ? options.version : "1",
+      version: normaliseMountVersion(options.version),
       description: typeof mount.description === "string" ? mount.description : "",
     };
   }
