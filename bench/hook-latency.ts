@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Sim } from "../tests/sim/controller.js";
-import { projectRoot } from "../tests/sim/paths.js";
+import { deployServingVault } from "../tests/sim/ready-vault.js";
 import { findWorkloadBinary } from "../tests/sim/workload-binary.js";
 
 function median(values: number[]): number {
@@ -61,14 +61,7 @@ export async function runBenchmarks({ runs }: { runs: number }): Promise<void> {
   const sim = await Sim.open(dir, { vaultBinary: server.path });
   try {
     process.stdout.write(`setting up an active unit on ${server.implementation}...\n`);
-    await sim.deploy(projectRoot(), { app: "vault" });
-    const init = await sim.runAction("vault/0", "initialize", { "key-shares": 1, "key-threshold": 1 });
-    const unseal = sim.addSecret("unseal", { keys: String(init.results["unseal-keys"]) });
-    sim.grantSecret("unseal", "vault");
-    await sim.setConfig("vault", { "unseal-keys": unseal });
-    const token = sim.addSecret("token", { token: String(init.results["root-token"]) });
-    sim.grantSecret("token", "vault");
-    await sim.runAction("vault/0", "authorize-charm", { "secret-id": token });
+    await deployServingVault(sim);
     const unit = sim.unit("vault/0");
     process.stdout.write(`unit status: ${unit.status.status} "${unit.status.message}"\n\n`);
 

@@ -7,9 +7,9 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { VaultClient } from "../src/vault/client.js";
 import { Sim } from "../tests/sim/controller.js";
 import { projectRoot } from "../tests/sim/paths.js";
+import { deployServingVault } from "../tests/sim/ready-vault.js";
 import { findWorkloadBinary } from "../tests/sim/workload-binary.js";
 
 const REQUIRER = join(projectRoot(), "bench", "requirer");
@@ -46,18 +46,7 @@ function auditSince(file: string, offset: number): { requests: number; writes: n
 }
 
 async function readyVault(sim: Sim, charm: string): Promise<{ audit: string }> {
-  await sim.deploy(charm, { app: "vault" });
-  const init = await sim.runAction("vault/0", "initialize", { "key-shares": 1, "key-threshold": 1 });
-  const rootToken = String(init.results["root-token"]);
-  const unseal = sim.addSecret("unseal", { keys: String(init.results["unseal-keys"]) });
-  sim.grantSecret("unseal", "vault");
-  await sim.setConfig("vault", { "unseal-keys": unseal });
-  const token = sim.addSecret("token", { token: rootToken });
-  sim.grantSecret("token", "vault");
-  await sim.runAction("vault/0", "authorize-charm", { "secret-id": token });
-  const ca = Object.values(sim.model.secrets).find((s) => s.label === "vault-ca")!;
-  const caPem = Buffer.from(ca.revisions.at(-1)!.content.certificate!, "base64").toString();
-  const root = new VaultClient({ url: `https://${sim.unit("vault/0").address}:8200`, caPem, token: rootToken });
+  const { root } = await deployServingVault(sim, charm);
   const audit = join(sim.paths.dir, "audit.log");
   await root.request("PUT", "sys/audit/bench", { body: { type: "file", options: { file_path: audit } } });
   return { audit };

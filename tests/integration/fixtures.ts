@@ -7,6 +7,7 @@ import { expect } from "vitest";
 import { VaultClient } from "../../src/vault/client.js";
 import { Sim } from "../sim/controller.js";
 import { projectRoot } from "../sim/paths.js";
+import { deployServingVault } from "../sim/ready-vault.js";
 
 export interface ReadyVault {
   sim: Sim;
@@ -21,22 +22,9 @@ export interface ReadyVault {
 export async function deployReadyVault(binary: string, prefix: string, config: Record<string, string> = {}, beforeDeploy?: (sim: Sim) => void): Promise<ReadyVault> {
   const sim = await Sim.open(mkdtempSync(join(tmpdir(), prefix)), { vaultBinary: binary });
   beforeDeploy?.(sim);
-  await sim.deploy(projectRoot(), { app: "vault", config });
-  const init = await sim.runAction("vault/0", "initialize", { "key-shares": 1, "key-threshold": 1 });
-  expect(init.status, init.message).toBe("completed");
-  const rootToken = String(init.results["root-token"]);
-  const unseal = sim.addSecret("vault-unseal", { keys: String(init.results["unseal-keys"]) });
-  sim.grantSecret("vault-unseal", "vault");
-  await sim.setConfig("vault", { "unseal-keys": unseal });
-  const token = sim.addSecret("vault-token", { token: rootToken });
-  sim.grantSecret("vault-token", "vault");
-  const authorised = await sim.runAction("vault/0", "authorize-charm", { "secret-id": token });
-  expect(authorised.status, authorised.message).toBe("completed");
+  const serving = await deployServingVault(sim, projectRoot(), config);
   expect(sim.unit("vault/0").status.message).toBe("Unsealed (active)");
-  const ca = Object.values(sim.model.secrets).find((s) => s.label === "vault-ca")!;
-  const caPem = Buffer.from(ca.revisions.at(-1)!.content.certificate!, "base64").toString();
-  const url = `https://${sim.unit("vault/0").address}:8200`;
-  return { sim, rootToken, caPem, url, root: new VaultClient({ url, caPem, token: rootToken }) };
+  return { sim, ...serving };
 }
 
 /** A client that talks to Vault from a unit's own address, as that unit's workload would. */
