@@ -2,6 +2,7 @@
 // operator to hand to a worker that unwraps it once (the worker/runner pattern).
 import { generateSecretId, generateWrappedSecretId, readRole } from "../vault/approle.js";
 import { cidrWithin, isCidr } from "../cidr.js";
+import { durationSeconds, MAX_DURATION_SECONDS } from "../config.js";
 import { isManagedName } from "../relations/vault-kv/naming.js";
 import { CONSUMER_APPROLE_MOUNT } from "../relations/vault-kv/vault-objects.js";
 import { ActionError, optionalString, requireLeader, stringParam, type ActionContext } from "./index.js";
@@ -14,6 +15,9 @@ export async function run({ hook, params, charmVault }: ActionContext): Promise<
   if (!isManagedName(role, hook.config.kvMountPrefix)) throw new ActionError(`role ${JSON.stringify(role.slice(0, 80))} is not managed by this charm (names start with ${hook.config.kvMountPrefix})`);
   const wrapTtl = optionalString(params, "wrap-ttl") ?? "1h";
   if (!TTL.test(wrapTtl)) throw new ActionError(`wrap-ttl ${JSON.stringify(wrapTtl.slice(0, 20))} is not a duration like 90s, 15m or 1h`);
+  // 0 would make Vault answer with a bare secret_id instead of a wrapping token; wrapped=false asks for that openly.
+  if (durationSeconds(wrapTtl) < 1) throw new ActionError(`wrap-ttl ${wrapTtl} must be at least 1s: give e.g. 10m, or wrapped=false for a plain secret_id`);
+  if (durationSeconds(wrapTtl) > MAX_DURATION_SECONDS) throw new ActionError(`wrap-ttl ${JSON.stringify(wrapTtl.slice(0, 20))} is longer than Vault accepts: give e.g. 10m`);
   const cidrs = (optionalString(params, "cidr") ?? "").split(",").map((c) => c.trim()).filter(Boolean);
   const bad = cidrs.find((c) => !isCidr(c));
   if (bad !== undefined) throw new ActionError(`cidr ${JSON.stringify(bad.slice(0, 50))} is not a CIDR`);
