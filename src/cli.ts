@@ -28,9 +28,18 @@ program
   .command("bench")
   .description("Measure hook latency and hook-tool cost against baselines measured in the same run")
   .option("--runs <n>", "samples per figure", "30")
-  .action(async (opts: { runs: string }) => {
-    const { runBenchmarks } = await import("../bench/hook-latency.js");
-    await runBenchmarks({ runs: Number(opts.runs) });
+  .option("--only <name>", "one benchmark: hook-latency or sealed-window")
+  .option("--kills <n>", "sealed-window: kill -9 samples per mode", "10")
+  .option("--update-status-interval <s>", "sealed-window: update-status interval for the 'before' figure", "20")
+  .action(async (opts: { runs: string; only?: string; kills: string; updateStatusInterval: string }) => {
+    if (opts.only !== "sealed-window") {
+      const { runBenchmarks } = await import("../bench/hook-latency.js");
+      await runBenchmarks({ runs: Number(opts.runs) });
+    }
+    if (opts.only === undefined || opts.only === "sealed-window") {
+      const { runSealedWindowBenchmark } = await import("../bench/sealed-window.js");
+      await runSealedWindowBenchmark({ runs: Number(opts.kills), updateStatusIntervalS: Number(opts.updateStatusInterval) });
+    }
   });
 
 program
