@@ -334,6 +334,14 @@ export class Sim {
 
   // ---- the hook queue -----------------------------------------------------------------
 
+  /**
+   * Fault injection (tests/faults): `observer` is told after each hook-tool call of a running hook or
+   * action (its unit, its name as in `runs`, and how many calls it has made), e.g. to kill it there.
+   */
+  observeToolCalls(observer: ((unit: string, name: string, calls: number) => void) | null): void {
+    this.server.onToolCall = observer ? (rt) => observer(rt.info.unit, rt.info.hookName || `action ${rt.info.dispatchPath.slice("actions/".length)}`, rt.calls.length) : null;
+  }
+
   /** Runs queued events in order until none is runnable. Units in error hold their events. */
   async settle(): Promise<void> {
     // One settle at a time: a juju-exec request (runJujuExecPromptly) may start one between verbs.
