@@ -62,7 +62,7 @@ export async function run({ hook, params, vault }: ActionContext): Promise<Recor
     recordPolicyPrefix(hook, hook.config.kvMountPrefix);
   } catch (error) {
     if (error instanceof VaultPermissionDeniedError) {
-      throw new ActionError(`Vault refused the token in secret ${uri} (${error.errors.join("; ") || "permission denied"}): it is unknown, expired, or lacks the permissions to set up the charm's AppRole (a root token, or one with the policy vault-charm policy prints, will do)`);
+      throw new ActionError(`Vault refused the token in secret ${uri} (${error.errors.join("; ").replace(/\s+/g, " ").trim() || "permission denied"}): it is unknown, expired, or lacks the permissions to set up the charm's AppRole (a root token, or one with the policy vault-charm policy prints, will do)`);
     }
     if (error instanceof VaultRequestError) throw new ActionError(`Vault refused: ${error.errors.join("; ")}`);
     throw error;

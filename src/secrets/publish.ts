@@ -3,7 +3,8 @@
 // the credential's accessor so that the revision's removal revokes exactly it.
 import type { Hook } from "../hook.js";
 import { secretAdd, secretInfoGet, secretSet, type RotatePolicy, type SecretContent } from "../juju/index.js";
-import { listSecretIdAccessors } from "../vault/approle.js";
+import { listSecretIdAccessors, readSecretIdByAccessor } from "../vault/approle.js";
+import { isWorkerSecretId } from "../worker-secret-ids.js";
 import type { VaultClient } from "../vault/client.js";
 import type { OwnedSecretKind } from "./catalog.js";
 import type { CredentialLedger, IssuedCredential } from "./ledger.js";
@@ -25,14 +26,21 @@ export interface CredentialRevision {
 
 /**
  * Live secret-ids of the role that no revision accounts for: an earlier charm version's, or from a
- * hook that failed after Vault issued them. They join the revision being replaced (or the new one,
+ * hook that failed after Vault issued them (not a worker's from generate-secret-id). They join the revision being replaced (or the new one,
  * for a new secret), so they are revoked with it rather than left behind.
  */
 async function strays(vault: VaultClient, ledger: CredentialLedger, secretId: string | null, rev: CredentialRevision): Promise<IssuedCredential[]> {
   const known = secretId ? ledger.accessors(secretId) : new Set<string>();
   known.add(rev.credential.accessor);
   const live = await listSecretIdAccessors(vault, rev.mount, rev.credential.role);
-  return live.filter((accessor) => !known.has(accessor)).map((accessor) => ({ role: rev.credential.role, accessor }));
+  const unknown = live.filter((accessor) => !known.has(accessor));
+  const adopted: IssuedCredential[] = [];
+  for (const accessor of unknown) {
+    // Workers' secret-ids (generate-secret-id) have their own lifetime; they are not strays.
+    if (isWorkerSecretId(await readSecretIdByAccessor(vault, rev.mount, rev.credential.role, accessor))) continue;
+    adopted.push({ role: rev.credential.role, accessor });
+  }
+  return adopted;
 }
 
 /**

@@ -9,7 +9,7 @@ import * as approle from "../../src/vault/approle.js";
 import { VaultRequestError } from "../../src/vault/errors.js";
 import * as sys from "../../src/vault/sys.js";
 import { projectRoot } from "../sim/paths.js";
-import { deployReadyVault, type ReadyVault } from "./fixtures.js";
+import { clientFrom, deployReadyVault, type ReadyVault } from "./fixtures.js";
 import { implementations } from "./servers.js";
 
 const CONSUMER = join(projectRoot(), "examples", "kv-consumer");
@@ -142,6 +142,28 @@ for (const impl of implementations()) {
         expect(status().message).toBe("Unsealed (active)");
         expect(unsealUri).toMatch(/^secret:/);
       });
+    });
+
+    it("a worker's secret_id from generate-secret-id outlives the consumer's credential refresh, until its own ttl (finding 6)", async () => {
+      const address = `${ready.sim.unit("kv-consumer/0").address}/32`;
+      const worker = await ready.sim.runAction("vault/0", "generate-secret-id", { role: ROLE, wrapped: false, cidr: address, ttl: "2h" });
+      expect(worker.status, worker.message).toBe("completed");
+      expect(worker.results["secret-id-ttl"]).toBe("2h");
+      const secretId = String(worker.results["secret-id"]);
+      const accessor = String(worker.results["secret-id-accessor"]);
+      const refreshed = await ready.sim.runAction("vault/0", "refresh-secrets", { unit: "kv-consumer/0" });
+      expect(refreshed.status, refreshed.message).toBe("completed");
+      await ready.sim.runAction("vault/0", "refresh-secrets", { unit: "kv-consumer/0" });
+      const credentials = Object.values(ready.sim.model.secrets).find((s) => s.label === "vault-kv-kv-consumer-0")!;
+      const roleId = decode(credentials.revisions.at(-1)!.content["role-id"]!);
+      const fromUnit = clientFrom(ready, "kv-consumer/0");
+      expect((await approle.login(fromUnit, "approle", roleId, secretId)).policies).toContain(ROLE);
+      const lookup = await ready.root.request("POST", `auth/approle/role/${ROLE}/secret-id-accessor/lookup`, { body: { secret_id_accessor: accessor } });
+      expect((lookup.data as { secret_id_ttl: number }).secret_id_ttl).toBe(7200);
+      // The consumer's own credential is still exactly one, beside the worker's.
+      expect(await approle.listSecretIdAccessors(ready.root, "approle", ROLE)).toHaveLength(2);
+      const bad = await ready.sim.runAction("vault/0", "generate-secret-id", { role: ROLE, ttl: "10s" });
+      expect(bad).toMatchObject({ status: "failed", message: 'ttl "10s" is not a lifetime like 30m, 24h or 720h (at least 1m)' });
     });
 
     it("runs an action right after a Vault restart: unsealed first, then the action (finding 4)", async () => {

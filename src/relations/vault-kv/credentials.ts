@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { destroySecretIdByAccessor, listSecretIdAccessors, readSecretIdByAccessor } from "../../vault/approle.js";
 import type { VaultClient } from "../../vault/client.js";
+import { isWorkerSecretId } from "../../worker-secret-ids.js";
 import { CONSUMER_APPROLE_MOUNT } from "./vault-objects.js";
 
 export interface LiveSecretId {
@@ -22,7 +23,8 @@ export async function liveSecretIds(vault: VaultClient, role: string): Promise<L
   const live: LiveSecretId[] = [];
   for (const accessor of await listSecretIdAccessors(vault, CONSUMER_APPROLE_MOUNT, role)) {
     const metadata = await readSecretIdByAccessor(vault, CONSUMER_APPROLE_MOUNT, role, accessor);
-    if (metadata) live.push({ accessor, generation: Number(metadata.generation ?? 0) });
+    // A worker's secret-id (generate-secret-id) is not the consumer's to retire.
+    if (metadata && !isWorkerSecretId(metadata)) live.push({ accessor, generation: Number(metadata.generation ?? 0) });
   }
   return live;
 }
