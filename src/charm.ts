@@ -113,6 +113,10 @@ export async function handleEvent(hook: Hook): Promise<HookOutcome> {
       if (access.client && hook.isLeader && !uncovered) {
         const { serveConsumers } = await import("./relations/vault-kv/provider.js");
         verdicts.push(...(await serveConsumers(hook, access.client, backend.endpoint)));
+        // The bounded drift audit: what killed hooks and actions left in Vault (src/strays.ts).
+        if (hook.event.type === "lifecycle" && hook.event.hook === "update-status" && backend.mode === "local") {
+          await (await import("./strays.js")).sweepStraySecretIds(hook, access.client);
+        }
       }
     }
     if (hook.isLeader) {

@@ -221,7 +221,10 @@ export class FaultSuite {
 
   private expect(label: string, what: string, ok: boolean, detail: () => string): void {
     this.result.invariantsChecked++;
-    if (!ok) this.result.violations.push(`${label}: ${what}: ${detail()}`);
+    if (ok) return;
+    const violation = `${label}: ${what}: ${detail()}`;
+    this.result.violations.push(violation);
+    this.log(`  violation: ${violation}`);
   }
 
   /** The invariants, against Vault with a root token and against the model. */
