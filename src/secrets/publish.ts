@@ -3,7 +3,7 @@
 // the credential's accessor so that the revision's removal revokes exactly it.
 import type { Hook } from "../hook.js";
 import { secretAdd, secretInfoGet, secretSet, type RotatePolicy, type SecretContent } from "../juju/index.js";
-import { listSecretIdAccessors, readSecretIdByAccessor } from "../vault/approle.js";
+import { destroySecretIdByAccessor, listSecretIdAccessors, readSecretIdByAccessor } from "../vault/approle.js";
 import { isWorkerSecretId } from "../worker-secret-ids.js";
 import type { VaultClient } from "../vault/client.js";
 import type { OwnedSecretKind } from "./catalog.js";
@@ -65,6 +65,11 @@ export async function publishCredentialRevision(hook: Hook, vault: VaultClient, 
     if (adopted.length) ledger.record(secretId, rev.mount, replaced, adopted);
     revision = replaced + 1;
   } else {
+    // A consumer's first credentials secret: no one was ever handed a secret-id of this role, so
+    // strays (a killed hook's) are nobody's and go now rather than live on with revision 1.
+    if (rev.kind === "kv-credentials") {
+      for (const stray of adopted.splice(0)) await destroySecretIdByAccessor(vault, rev.mount, stray.role, stray.accessor);
+    }
     secretId = secretAdd(rev.content, { label: rev.label, description: rev.description, ...metadata });
     revision = 1;
     if (adopted.length) ledger.record(secretId, rev.mount, revision, adopted);
