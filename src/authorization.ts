@@ -1,6 +1,8 @@
 // The charm's own access to Vault: an AppRole created by `authorize-charm`, whose role-id and
-// secret-id live in an app-owned Juju secret. Each hook logs in afresh and revokes its token at the end.
+// secret-id live in an app-owned Juju secret. Each hook logs in afresh and revokes its token at the end
+// (src/hook-token.ts: a killed hook's token is revoked by the next one).
 import type { Hook } from "./hook.js";
+import { holdHookToken, revokeLeftoverToken, type HookToken } from "./hook-token.js";
 import { secretGet, SecretNotFoundError } from "./juju/index.js";
 import { CHARM_APPROLE_LABEL } from "./secrets/catalog.js";
 import { readSecret } from "./secrets/read.js";
@@ -14,7 +16,7 @@ export const CHARM_APPROLE_MOUNT = "approle";
 export const CHARM_ROLE_NAME = "juju-vault-charm";
 export const CHARM_POLICY_NAME = "juju-vault-charm";
 
-export type Authorisation = { client: VaultClient; verdicts: [] } | { client: null; verdicts: Verdict[] };
+export type Authorisation = { client: VaultClient; verdicts: []; hookToken?: HookToken } | { client: null; verdicts: Verdict[] };
 
 interface CharmCredentials {
   roleId: string;
@@ -55,9 +57,11 @@ async function loginAsCharm(hook: Hook, vault: VaultClient, credentials: CharmCr
 export async function authorise(hook: Hook, vault: VaultClient): Promise<Authorisation> {
   const credentials = readCharmCredentials(hook);
   if (!credentials) return { client: null, verdicts: [blocked("Charm not authorised: run authorize-charm")] };
+  await revokeLeftoverToken(vault, hook.log).catch((e: Error) => hook.log.warn(`could not revoke a leftover hook token: ${e.message}`));
   try {
     const session = await loginAsCharm(hook, vault, credentials);
-    return { client: vault.withToken(session.token), verdicts: [] };
+    const client = vault.withToken(session.token);
+    return { client, verdicts: [], hookToken: holdHookToken(client, session.token, hook.log) };
   } catch (error) {
     if (refused(error)) {
       hook.log.warn(`the charm's AppRole login was refused: ${(error as Error).message}`);

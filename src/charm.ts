@@ -5,7 +5,8 @@ import { ActionError, loadAction, type ActionContext } from "./actions/index.js"
 import type { Authorisation } from "./authorization.js";
 import { externalBackend, localBackend, type VaultBackend } from "./backend.js";
 import type { Hook } from "./hook.js";
-import { actionFail, actionGet, actionSet, describeEvent, setAppStatus, setUnitStatus, type Logger } from "./juju/index.js";
+import { actionFail, actionGet, actionSet, describeEvent, HookToolError, setAppStatus, setUnitStatus, type Logger } from "./juju/index.js";
+import { policyPrefixVerdict, settleMountPrefix } from "./mount-prefix.js";
 import { active, blocked, pickVerdict, type Verdict } from "./status.js";
 import type { VaultClient } from "./vault/client.js";
 import { VaultError } from "./vault/errors.js";
@@ -27,15 +28,21 @@ class CharmSession {
   ) {}
 
   get(): Promise<Authorisation> | null {
-    this.session ??= this.backend.openSession();
-    return this.session;
+    const opening = (this.session ??= this.backend.openSession());
+    // A session that failed to open (Vault sealed or silent at that moment) is not kept: a later
+    // step of the same hook asks again instead of re-throwing the first failure.
+    opening?.catch(() => {
+      if (this.session === opening) this.session = null;
+    });
+    return opening;
   }
 
   async close(): Promise<void> {
     if (!this.backend.revokeSessionAtEnd) return;
-    const client = this.session ? (await this.session.catch(() => null))?.client : null;
-    // Tokens live 1h; this hook's is of no use to the next one, so it goes now.
-    if (client) await revokeSelf(client).catch((e: Error) => this.hook.log.warn(`could not revoke the hook's token: ${e.message}`));
+    const access = this.session ? await this.session.catch(() => null) : null;
+    // This hook's token is of no use to the next one, so it goes now (and its note with it).
+    const end = access?.client ? (access.hookToken ? access.hookToken.end() : revokeSelf(access.client)) : null;
+    if (end) await end.catch((e: Error) => this.hook.log.warn(`could not revoke the hook's token: ${e.message}`));
   }
 }
 
@@ -70,9 +77,10 @@ async function runAction(hook: Hook, name: string, backend: VaultBackend, sessio
   try {
     actionSet(await handler(context));
   } catch (error) {
-    // Vault's refusals and silences are the operator's to read, not a crashed hook; their messages
-    // carry Vault's error text and the path, never a token or a request body.
-    if (!(error instanceof ActionError) && !(error instanceof VaultError)) throw error;
+    // Vault's refusals and silences, and Juju's refusals of a hook tool, are the operator's to read,
+    // not a crashed hook; their messages carry Vault's or Juju's error text and the path, never a
+    // token or a request body.
+    if (!(error instanceof ActionError) && !(error instanceof VaultError) && !(error instanceof HookToolError)) throw error;
     hook.log.warn(`action ${name} failed: ${error.message}`);
     actionFail(error.message);
   }
@@ -81,22 +89,35 @@ async function runAction(hook: Hook, name: string, backend: VaultBackend, sessio
 export async function handleEvent(hook: Hook): Promise<HookOutcome> {
   hook.log.debug(`handling ${describeEvent(hook.event)}`);
   const verdicts: Verdict[] = [];
+  settleMountPrefix(hook);
   if (hook.configProblems.length > 0) verdicts.push(blocked(`Invalid config: ${hook.configProblems.join("; ")}`));
 
   const backend = hook.config.vaultUrl ? await externalBackend(hook) : await localBackend(hook);
   verdicts.push(...backend.verdicts);
   const session = new CharmSession(hook, backend);
   try {
-    if (hook.event.type === "action") await runAction(hook, hook.event.name, backend, session);
-    const state = await backend.reconcile();
+    // Vault first (started, unsealed, an active node elected), then the action: an action never
+    // fails because this very hook had not unsealed Vault yet. Actions that change Vault's state
+    // (initialize, unseal) are followed by a second look, so status tells what they did.
+    let state = await backend.reconcile();
+    if (hook.event.type === "action") {
+      await runAction(hook, hook.event.name, backend, session);
+      state = await backend.reconcile();
+    }
     verdicts.push(...state.verdicts);
     const opening = state.ready ? session.get() : null;
     if (opening && backend.endpoint) {
       const access = await opening;
       verdicts.push(...access.verdicts);
-      if (access.client && hook.isLeader) {
+      const uncovered = policyPrefixVerdict(hook);
+      if (uncovered) verdicts.push(uncovered);
+      if (access.client && hook.isLeader && !uncovered) {
         const { serveConsumers } = await import("./relations/vault-kv/provider.js");
         verdicts.push(...(await serveConsumers(hook, access.client, backend.endpoint)));
+        // The bounded drift audit: what killed hooks and actions left in Vault (src/strays.ts).
+        if (hook.event.type === "lifecycle" && hook.event.hook === "update-status" && backend.mode === "local") {
+          await (await import("./strays.js")).sweepStraySecretIds(hook, access.client);
+        }
       }
     }
     if (hook.isLeader) {

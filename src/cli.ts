@@ -28,11 +28,14 @@ program
   .command("bench")
   .description("Measure hook latency and hook-tool cost against baselines measured in the same run")
   .option("--runs <n>", "samples per figure", "30")
+  .option("--only <name>", "one benchmark: hook-latency or sealed-window")
+  .option("--kills <n>", "sealed-window: kill -9 samples per mode", "10")
+  .option("--update-status-interval <s>", "sealed-window: update-status interval for the 'before' figure", "20")
   .option("--scale", "instead: vault-kv with N consumer units (HashiCorp Vault; a long run for N = 1000)")
   .option("--sizes <n,n>", "with --scale: the numbers of consumer units", "1,10,100,1000")
   .option("--dialects <d,d>", "with --scale: v0, legacy or both", "v0,legacy")
   .option("--charm <dir>", "with --scale: measure another build of the charm (a checkout, built), as a baseline")
-  .action(async (opts: { runs: string; scale?: boolean; sizes: string; dialects: string; charm?: string }) => {
+  .action(async (opts: { runs: string; only?: string; kills: string; updateStatusInterval: string; scale?: boolean; sizes: string; dialects: string; charm?: string }) => {
     if (opts.scale) {
       const sizes = opts.sizes.split(",").map(Number);
       const dialects = opts.dialects.split(",");
@@ -41,8 +44,14 @@ program
       await runScaleBenchmark({ sizes, dialects: dialects as ("v0" | "legacy")[], ...(opts.charm ? { charm: opts.charm } : {}) });
       return;
     }
-    const { runBenchmarks } = await import("../bench/hook-latency.js");
-    await runBenchmarks({ runs: Number(opts.runs) });
+    if (opts.only !== "sealed-window") {
+      const { runBenchmarks } = await import("../bench/hook-latency.js");
+      await runBenchmarks({ runs: Number(opts.runs) });
+    }
+    if (opts.only === undefined || opts.only === "sealed-window") {
+      const { runSealedWindowBenchmark } = await import("../bench/sealed-window.js");
+      await runSealedWindowBenchmark({ runs: Number(opts.kills), updateStatusIntervalS: Number(opts.updateStatusInterval) });
+    }
   });
 
 program

@@ -48,6 +48,8 @@ export function durationSeconds(value: string): number {
 }
 
 const SECRET_URI = /^secret:(?:\/\/[0-9a-f-]{36}\/)?[0-9a-v]{20}$/;
+/** A Juju secret URI (`secret:<20 base32hex>`, optionally with the model's UUID). */
+export const isSecretUri = (value: string): boolean => SECRET_URI.test(value);
 const SNAP_CHANNEL = /^[a-z0-9][a-z0-9.-]*(?:\/(?:stable|candidate|beta|edge)(?:\/[a-z0-9-]+)?)?$/;
 const MOUNT_PREFIX = /^[a-z][a-z0-9-]{0,30}-$/;
 
@@ -130,6 +132,7 @@ export function parseConfig(raw: Record<string, unknown>): ParsedConfig {
     text("kv-mount-prefix", (v) => (MOUNT_PREFIX.test(v) ? null : `"${v}" must be lowercase letters, digits and dashes, ending in "-"`)) ??
     config.kvMountPrefix;
   config.autoRenew = flag("auto-renew") ?? config.autoRenew;
+  checkDurations(raw, config, problems);
   const backends = text("kv-shared-backends", (v) =>
     v.split(",").every((b) => b.trim() === "" || /^[a-z0-9][a-z0-9-]{0,126}[a-z0-9]$/.test(b.trim())) ? null : "must list backend names (lowercase letters, digits, dashes) separated by commas",
   );
@@ -148,4 +151,68 @@ export function parseConfig(raw: Record<string, unknown>): ParsedConfig {
     ipv6: prefixLength("kv-bind-min-prefix-ipv6", 128) ?? config.kvBindMinPrefix.ipv6,
   };
   return { config, problems };
+}
+
+/** Go's time.Duration (int64 nanoseconds) ends at 2562047h47m16s; Vault refuses anything longer with a 400. */
+export const MAX_DURATION_SECONDS = Math.floor(Number(2n ** 63n - 1n) / 1e9);
+const MAX_DURATION_TEXT = "2562047h";
+
+/** Names that are Vault's own paths, or the charm's own role and policy (juju-vault-charm). */
+const RESERVED_PREFIXES = ["juju", "sys", "auth", "identity", "cubbyhole", "audit", "token"];
+
+/**
+ * What Vault would refuse, checked before anything reaches it: every duration within Go's range and
+ * positive where Vault reads 0 as "not set" (a wrap TTL of 0 means no wrapping at all), the lease
+ * TTLs in order, consumer token TTLs within the lease maximum (Vault would cut them short silently),
+ * and a mount prefix that cannot name Vault's own paths or the charm's own role. A rejected value
+ * falls back to its default, which always passes these checks.
+ */
+function checkDurations(raw: Record<string, unknown>, config: CharmConfig, problems: string[]): void {
+  const rejected = (name: string) => problems.some((p) => p.startsWith(`${name}:`));
+  const fields: [string, keyof CharmConfig, number][] = [
+    ["token-ttl", "tokenTtl", 1],
+    ["wrap-ttl", "wrapTtl", 1],
+    ["charm-secret-id-ttl", "charmSecretIdTtl", 0],
+    ["default-lease-ttl", "defaultLeaseTtl", 1],
+    ["max-lease-ttl", "maxLeaseTtl", 1],
+  ];
+  for (const [name, key, min] of fields) {
+    const value = config[key] as string;
+    const seconds = durationSeconds(value);
+    let why: string | null = null;
+    if (seconds > MAX_DURATION_SECONDS) why = `"${value}" is longer than Vault accepts (at most ${MAX_DURATION_TEXT}): use a shorter duration`;
+    else if (seconds < min) why = `"${value}" must be at least 1s${name === "wrap-ttl" ? " (0 would turn response wrapping off and hand out bare secret_ids)" : ""}: use e.g. ${DEFAULT_CONFIG[key] as string}`;
+    if (why) {
+      problems.push(`${name}: ${why}`);
+      (config[key] as string) = DEFAULT_CONFIG[key] as string;
+    }
+  }
+  const local = config.vaultUrl === "";
+  if (local && durationSeconds(config.defaultLeaseTtl) > durationSeconds(config.maxLeaseTtl)) {
+    // Blame the option the operator moved away from its default; both go back if that is not enough.
+    const blameMax = raw["max-lease-ttl"] !== undefined && config.maxLeaseTtl !== DEFAULT_CONFIG.maxLeaseTtl;
+    problems.push(
+      blameMax
+        ? `max-lease-ttl: "${config.maxLeaseTtl}" is below default-lease-ttl "${config.defaultLeaseTtl}": raise max-lease-ttl or lower default-lease-ttl first`
+        : `default-lease-ttl: "${config.defaultLeaseTtl}" is above max-lease-ttl "${config.maxLeaseTtl}": lower default-lease-ttl or raise max-lease-ttl first`,
+    );
+    if (blameMax) config.maxLeaseTtl = DEFAULT_CONFIG.maxLeaseTtl;
+    else config.defaultLeaseTtl = DEFAULT_CONFIG.defaultLeaseTtl;
+    if (durationSeconds(config.defaultLeaseTtl) > durationSeconds(config.maxLeaseTtl)) {
+      config.defaultLeaseTtl = DEFAULT_CONFIG.defaultLeaseTtl;
+      config.maxLeaseTtl = DEFAULT_CONFIG.maxLeaseTtl;
+    }
+  }
+  const maxLease = durationSeconds(config.maxLeaseTtl);
+  for (const [name, key] of [["token-ttl", "tokenTtl"], ["wrap-ttl", "wrapTtl"]] as const) {
+    if (!local || rejected(name) || durationSeconds(config[key]) <= maxLease) continue;
+    problems.push(`${name}: "${config[key]}" is above max-lease-ttl "${config.maxLeaseTtl}" (Vault would cut it short): lower ${name} or raise max-lease-ttl`);
+    config[key] = durationSeconds(DEFAULT_CONFIG[key]) <= maxLease ? DEFAULT_CONFIG[key] : config.maxLeaseTtl;
+  }
+  const reserved = RESERVED_PREFIXES.find((word) => config.kvMountPrefix.startsWith(`${word}-`) || config.kvMountPrefix === `${word}-`);
+  if (reserved && !rejected("kv-mount-prefix")) {
+    const why = reserved === "juju" ? "the charm's own AppRole and policy (juju-vault-charm) live under juju-" : `"${reserved}" names Vault's own paths`;
+    problems.push(`kv-mount-prefix: "${config.kvMountPrefix}" is reserved (${why}): choose another prefix, e.g. charm- or kv-`);
+    config.kvMountPrefix = DEFAULT_CONFIG.kvMountPrefix;
+  }
 }

@@ -3,10 +3,10 @@
 import type { Hook } from "./hook.js";
 import { readGrantedSecret } from "./secrets/read.js";
 import { active, blocked, waiting, type Verdict } from "./status.js";
-import { parseUnsealKeys } from "./unseal.js";
+import { checkSharesAgainst, parseUnsealKeys } from "./unseal.js";
 import type { VaultClient } from "./vault/client.js";
 import { VaultUnreachableError } from "./vault/errors.js";
-import { health, leader, submitUnsealKey, type VaultHealth } from "./vault/sys.js";
+import { health, leader, sealStatus, submitUnsealKey, type VaultHealth } from "./vault/sys.js";
 
 export interface VaultState {
   verdicts: Verdict[];
@@ -36,6 +36,23 @@ async function unsealFromKeys(hook: Hook, vault: VaultClient, keys: string[]): P
     }
   }
   return blocked(`Vault is sealed: the unseal-keys shares did not unseal it (${progress.progress}/${progress.threshold})`);
+}
+
+/**
+ * While Vault is unsealed the operator's unseal-keys are otherwise untested until the next restart,
+ * when it is too late: check now what can be checked without sealing (readable, well-formed shares
+ * of this Vault, enough of them) and say so in status.
+ */
+async function checkUnsealKeys(hook: Hook, vault: VaultClient): Promise<Verdict | null> {
+  if (!hook.config.unsealKeysSecret) return null;
+  const content = readGrantedSecret(hook, { id: hook.config.unsealKeysSecret });
+  const later = "Vault is unsealed now but would stay sealed after a restart";
+  if (!content) return blocked(`unseal-keys cannot be read (run juju grant-secret <name> ${hook.juju.appName}): ${later}`);
+  const parsed = parseUnsealKeys(content);
+  const why = parsed.ok ? checkSharesAgainst(parsed.keys, await sealStatus(vault)) : parsed.reason.replace(/^the unseal-keys secret /, "it ");
+  if (!why) return null;
+  hook.log.warn(`unseal-keys: ${why}`);
+  return blocked(`unseal-keys: ${why}; ${later}`);
 }
 
 const LEADERSHIP_WAIT_MS = 15_000;
@@ -87,5 +104,6 @@ export async function reconcileVaultState(hook: Hook, vault: VaultClient, justSt
     state = await waitForLeadership(vault);
   }
   const role = state.standby ? "standby" : "active";
-  return { verdicts: [active(`Unsealed (${role})`)], health: state };
+  const keysProblem = await checkUnsealKeys(hook, vault);
+  return { verdicts: [keysProblem ?? active(`Unsealed (${role})`)], health: state };
 }

@@ -10,6 +10,7 @@ import { blocked, waiting, type Verdict } from "./status.js";
 import { canLockMemory, readFileOrNull, writeFileIfChanged } from "./vault/files.js";
 import { renderVaultConfig, type EtcdStorage } from "./vault/hcl.js";
 import { VaultClient } from "./vault/client.js";
+import { installRestartTrigger, startedByCharm, takeRestartedFlag } from "./restart-trigger.js";
 import { moveToEtcd, planStorage, recordOnEtcd } from "./storage.js";
 import { vaultPaths } from "./vault/paths.js";
 import * as service from "./vault/service.js";
@@ -170,20 +171,22 @@ export async function reconcileWorkload(hook: Hook): Promise<WorkloadResult> {
     }
   }
   const configChanged = writeFileIfChanged(paths.configFile, render(etcd), 0o600);
-  if (writeFileIfChanged(paths.systemdUnit, renderVaultUnit(paths.configFile), 0o644)) {
+  if (writeFileIfChanged(paths.systemdUnit, renderVaultUnit(paths.configFile, installRestartTrigger(hook)), 0o644)) {
     service.reloadSystemdUnits();
     service.enableVaultService();
   }
 
+  // Restarted by systemd behind the charm's back (src/restart-trigger.ts): it may not answer yet.
+  if (takeRestartedFlag()) result.restarted = true;
   if (!service.isVaultServiceActive()) {
     hook.log.info("starting Vault");
-    service.startVaultService();
+    startedByCharm(service.startVaultService);
     openPort(VAULT_API_PORT);
     result.restarted = true;
   } else if (configChanged || certChanged || storage.restart) {
     const why = configChanged ? "configuration" : certChanged ? "certificate" : "etcd CA";
     hook.log.info(`restarting Vault: ${why} changed`);
-    service.restartVaultService();
+    startedByCharm(service.restartVaultService);
     result.restarted = true;
   }
   if (!service.isVaultServiceActive()) {

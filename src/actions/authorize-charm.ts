@@ -1,7 +1,10 @@
 // `authorize-charm`: turns a one-off operator token into the charm's own least-privilege AppRole.
 // The token is read from a user secret, used for these few calls and never stored.
 import { CHARM_APPROLE_MOUNT, CHARM_POLICY_NAME, CHARM_ROLE_NAME, localCharmPolicy } from "../authorization.js";
-import { PermissionDeniedError, secretGet, SecretNotFoundError } from "../juju/index.js";
+import { isSecretUri } from "../config.js";
+import { HookToolError, PermissionDeniedError, secretGet, SecretNotFoundError } from "../juju/index.js";
+import { HOOK_TOKEN_MAX_TTL, HOOK_TOKEN_TTL } from "../hook-token.js";
+import { recordPolicyPrefix } from "../mount-prefix.js";
 import { issueCharmCredentials } from "../secrets/charm-approle.js";
 import { CredentialLedger } from "../secrets/ledger.js";
 import { login, readRoleId, writeRole } from "../vault/approle.js";
@@ -9,17 +12,26 @@ import { VaultPermissionDeniedError, VaultRequestError } from "../vault/errors.j
 import { enableAuthMethod, listAuthMethods, putPolicy, revokeSelf } from "../vault/sys.js";
 import { ActionError, requireLeader, stringParam, type ActionContext } from "./index.js";
 
+/** A Vault token: printable ASCII, no spaces (Vault's are "hvs."/"s." plus base62; OpenBao's alike). */
+const TOKEN = /^[\x21-\x7e]{8,512}$/;
+
 function readOperatorToken(uri: string, app: string): string {
+  if (!isSecretUri(uri)) throw new ActionError(`secret-id ${JSON.stringify(uri.slice(0, 80))} is not a Juju secret URI: give the secret:... URI that juju add-secret printed`);
+  let content: Record<string, string>;
   try {
-    const token = secretGet({ id: uri }).token;
-    if (!token) throw new ActionError(`secret ${uri} has no "token" field`);
-    return token;
+    content = secretGet({ id: uri });
   } catch (error) {
     if (error instanceof SecretNotFoundError || error instanceof PermissionDeniedError) {
       throw new ActionError(`cannot read secret ${uri}: create it with juju add-secret and run juju grant-secret <name> ${app}`);
     }
+    if (error instanceof HookToolError) throw new ActionError(`cannot read secret ${uri}: ${error.detail}`);
     throw error;
   }
+  // A token pasted from a file often ends in a newline (or CRLF); inside it, nothing but the token.
+  const token = content.token?.trim();
+  if (!token) throw new ActionError(`secret ${uri} has no "token" field: juju add-secret <name> token=<a Vault token>`);
+  if (!TOKEN.test(token)) throw new ActionError(`the "token" field of secret ${uri} is not a Vault token (it holds spaces, line breaks or control characters): store the token alone`);
+  return token;
 }
 
 export async function run({ hook, params, vault }: ActionContext): Promise<Record<string, unknown>> {
@@ -32,8 +44,10 @@ export async function run({ hook, params, vault }: ActionContext): Promise<Recor
     await putPolicy(operator, CHARM_POLICY_NAME, localCharmPolicy(hook.config.kvMountPrefix));
     await writeRole(operator, CHARM_APPROLE_MOUNT, CHARM_ROLE_NAME, {
       tokenPolicies: [CHARM_POLICY_NAME],
-      tokenTtl: "1h",
-      tokenMaxTtl: "1h",
+      // Hook tokens: short-lived, renewed by a long hook; a killed hook's dies within minutes
+      // even when the next hook cannot revoke it (src/hook-token.ts).
+      tokenTtl: HOOK_TOKEN_TTL,
+      tokenMaxTtl: HOOK_TOKEN_MAX_TTL,
       // Not bound to addresses: every vault unit (and a new leader) must be able to log in.
       tokenBoundCidrs: [],
       secretIdBoundCidrs: [],
@@ -45,8 +59,11 @@ export async function run({ hook, params, vault }: ActionContext): Promise<Recor
     const prove = async (secretId: string) => revokeSelf(vault().withToken((await login(vault(), CHARM_APPROLE_MOUNT, roleId, secretId)).token));
     await issueCharmCredentials(hook, operator, ledger, roleId, prove);
     ledger.write();
+    recordPolicyPrefix(hook, hook.config.kvMountPrefix);
   } catch (error) {
-    if (error instanceof VaultPermissionDeniedError) throw new ActionError("the token in the secret lacks the permissions to set up the charm's AppRole");
+    if (error instanceof VaultPermissionDeniedError) {
+      throw new ActionError(`Vault refused the token in secret ${uri} (${error.errors.join("; ").replace(/\s+/g, " ").trim() || "permission denied"}): it is unknown, expired, or lacks the permissions to set up the charm's AppRole (a root token, or one with the policy vault-charm policy prints, will do)`);
+    }
     if (error instanceof VaultRequestError) throw new ActionError(`Vault refused: ${error.errors.join("; ")}`);
     throw error;
   }

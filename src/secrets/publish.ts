@@ -3,7 +3,8 @@
 // the credential's accessor so that the revision's removal revokes exactly it.
 import type { Hook } from "../hook.js";
 import { secretAdd, secretInfoGet, secretSet, type RotatePolicy, type SecretContent } from "../juju/index.js";
-import { listSecretIdAccessors } from "../vault/approle.js";
+import { destroySecretIdByAccessor, listSecretIdAccessors, readSecretIdByAccessor } from "../vault/approle.js";
+import { isWorkerSecretId } from "../worker-secret-ids.js";
 import type { VaultClient } from "../vault/client.js";
 import type { OwnedSecretKind } from "./catalog.js";
 import type { CredentialLedger, IssuedCredential } from "./ledger.js";
@@ -25,14 +26,21 @@ export interface CredentialRevision {
 
 /**
  * Live secret-ids of the role that no revision accounts for: an earlier charm version's, or from a
- * hook that failed after Vault issued them. They join the revision being replaced (or the new one,
+ * hook that failed after Vault issued them (not a worker's from generate-secret-id). They join the revision being replaced (or the new one,
  * for a new secret), so they are revoked with it rather than left behind.
  */
 async function strays(vault: VaultClient, ledger: CredentialLedger, secretId: string | null, rev: CredentialRevision): Promise<IssuedCredential[]> {
   const known = secretId ? ledger.accessors(secretId) : new Set<string>();
   known.add(rev.credential.accessor);
   const live = await listSecretIdAccessors(vault, rev.mount, rev.credential.role);
-  return live.filter((accessor) => !known.has(accessor)).map((accessor) => ({ role: rev.credential.role, accessor }));
+  const unknown = live.filter((accessor) => !known.has(accessor));
+  const adopted: IssuedCredential[] = [];
+  for (const accessor of unknown) {
+    // Workers' secret-ids (generate-secret-id) have their own lifetime; they are not strays.
+    if (isWorkerSecretId(await readSecretIdByAccessor(vault, rev.mount, rev.credential.role, accessor))) continue;
+    adopted.push({ role: rev.credential.role, accessor });
+  }
+  return adopted;
 }
 
 /**
@@ -57,6 +65,11 @@ export async function publishCredentialRevision(hook: Hook, vault: VaultClient, 
     if (adopted.length) ledger.record(secretId, rev.mount, replaced, adopted);
     revision = replaced + 1;
   } else {
+    // A consumer's first credentials secret: no one was ever handed a secret-id of this role, so
+    // strays (a killed hook's) are nobody's and go now rather than live on with revision 1.
+    if (rev.kind === "kv-credentials") {
+      for (const stray of adopted.splice(0)) await destroySecretIdByAccessor(vault, rev.mount, stray.role, stray.accessor);
+    }
     secretId = secretAdd(rev.content, { label: rev.label, description: rev.description, ...metadata });
     revision = 1;
     if (adopted.length) ledger.record(secretId, rev.mount, revision, adopted);

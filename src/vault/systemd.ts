@@ -1,7 +1,11 @@
 // The systemd unit that runs Vault from the snap with the charm's configuration.
 import { VAULT_SNAP } from "./service.js";
 
-export function renderVaultUnit(configFile: string): string {
+/**
+ * `onStart`: a command systemd runs after each start (ExecStartPost, "-": its failure never fails
+ * Vault's start); the charm uses it to be run at once when Vault restarts behind its back.
+ */
+export function renderVaultUnit(configFile: string, onStart: string | null = null): string {
   return [
     "# Written by the vault charm.",
     "[Unit]",
@@ -12,7 +16,9 @@ export function renderVaultUnit(configFile: string): string {
     "[Service]",
     `ExecStart=/snap/bin/${VAULT_SNAP} server -config=${configFile}`,
     "ExecReload=/bin/kill -HUP $MAINPID",
+    ...(onStart ? [`ExecStartPost=-${onStart}`] : []),
     "Restart=on-failure",
+    "RestartSec=1",
     "LimitMEMLOCK=infinity",
     "AmbientCapabilities=CAP_IPC_LOCK",
     "",

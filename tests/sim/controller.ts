@@ -46,6 +46,8 @@ export class Sim {
   hookWrapper: string[] = [];
   /** Units whose agents are "slow": their events wait until released (tests of stale observers). */
   private readonly held = new Set<string>();
+  /** The settle in progress, if any. */
+  private settling: Promise<void> | null = null;
   /** Units to hold once they have run a given hook. */
   private readonly holdAfter = new Map<string, string>();
   private constructor(
@@ -304,11 +306,12 @@ export class Sim {
     await this.settle();
   }
 
-  async crashWorkload(unitName: string, service = "vault"): Promise<void> {
+  async crashWorkload(unitName: string, service = "vault", signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): Promise<void> {
     const pidFile = join(this.unit(unitName).dataDir, "run", `${service}.pid`);
     const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8")) : 0;
     if (!(pid > 0)) throw new SimError(`${service} is not running on ${unitName}`);
-    process.kill(pid, "SIGTERM");
+    // SIGTERM: a clean exit, which systemd leaves stopped; SIGKILL: a crash, which Restart=on-failure restarts.
+    process.kill(pid, signal);
     for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
   }
 
@@ -331,11 +334,58 @@ export class Sim {
 
   // ---- the hook queue -----------------------------------------------------------------
 
+  /**
+   * Fault injection (tests/faults): `observer` is told after each hook-tool call of a running hook or
+   * action (its unit, its name as in `runs`, and how many calls it has made), e.g. to kill it there.
+   */
+  observeToolCalls(observer: ((unit: string, name: string, calls: number) => void) | null): void {
+    this.server.onToolCall = observer ? (rt) => observer(rt.info.unit, rt.info.hookName || `action ${rt.info.dispatchPath.slice("actions/".length)}`, rt.calls.length) : null;
+  }
+
   /** Runs queued events in order until none is runnable. Units in error hold their events. */
   async settle(): Promise<void> {
+    // One settle at a time: a juju-exec request (runJujuExecPromptly) may start one between verbs.
+    while (this.settling) await this.settling.catch(() => undefined);
+    this.settling = this.settleQueue();
+    try {
+      await this.settling;
+    } finally {
+      this.settling = null;
+    }
+  }
+
+  /**
+   * Like a unit agent, runs the hooks machines ask for with juju-exec (tests/sim/shims.ts) as they
+   * arrive, not only when the next operator verb settles the model. Returns a stop function.
+   */
+  runJujuExecPromptly(intervalMs = 100): () => void {
+    const timer = setInterval(() => {
+      if (!this.settling && existsSync(this.jujuExecQueue()) && readdirSync(this.jujuExecQueue()).some((f) => !f.endsWith(".tmp"))) void this.settle();
+    }, intervalMs);
+    return () => clearInterval(timer);
+  }
+
+  private jujuExecQueue(): string {
+    return join(this.paths.dir, "juju-exec-queue");
+  }
+
+  /** `juju-exec <unit> 'JUJU_DISPATCH_PATH=hooks/<name> ./dispatch'` requests, as queued hooks. */
+  private takeJujuExecRequests(): QueuedEvent[] {
+    const dir = this.jujuExecQueue();
+    if (!existsSync(dir)) return [];
+    const events: QueuedEvent[] = [];
+    for (const file of readdirSync(dir).filter((f) => !f.endsWith(".tmp")).sort()) {
+      const [unit = "", name = ""] = readFileSync(join(dir, file), "utf8").split("\n");
+      rmSync(join(dir, file), { force: true });
+      if (this.model.units[unit]?.life === "alive" && /^[a-z][a-z0-9-]*$/.test(name)) events.push({ unit, event: hook(name) });
+    }
+    return events;
+  }
+
+  private async settleQueue(): Promise<void> {
     let count = 0;
     for (;;) {
-      this.model.queue.push(...timedSecretEvents(this.model, now(this.model)));
+      this.model.queue.push(...timedSecretEvents(this.model, now(this.model)), ...this.takeJujuExecRequests());
       const index = this.model.queue.findIndex((q) => !this.model.units[q.unit]?.errorHook && !this.held.has(q.unit));
       if (index < 0) break;
       if (++count > MAX_HOOKS_PER_SETTLE) throw new SimError(`more than ${MAX_HOOKS_PER_SETTLE} hooks without settling: the charm may be looping`);

@@ -29,6 +29,8 @@ function parseFrame(buffer: Buffer): string[] | null {
 
 export class HookServer {
   private readonly runtimes = new Map<string, HookRuntime>();
+  /** Fault injection (tests/faults): told after each tool call a running hook makes. */
+  onToolCall: ((runtime: HookRuntime) => void) | null = null;
   private constructor(
     private readonly server: Server,
     readonly socketPath: string,
@@ -65,6 +67,7 @@ export class HookServer {
       const runtime = this.runtimes.get(contextId);
       const result = runtime ? runTool(runtime, tool, args, stdin) : { code: 1, stdout: "", stderr: "ERROR bad request: unknown context\n" };
       runtime?.calls.push({ tool, args, ms: performance.now() - started });
+      if (runtime) this.onToolCall?.(runtime);
       const out = Buffer.from(result.stdout);
       const err = Buffer.from(result.stderr);
       socket.end(Buffer.concat([u32(result.code), u32(out.length), out, u32(err.length), err]));

@@ -52,3 +52,49 @@ describe("durationSeconds", () => {
     expect(durationSeconds("1x")).toBeNaN();
   });
 });
+
+// Issue 16 finding 3: values Vault refuses (or that break the hook later) are caught up front, each
+// with the option's name and what to do, and the option keeps its default meanwhile.
+describe("parseConfig: what Vault would refuse", () => {
+  it("refuses a TTL longer than Vault's duration range (token-ttl=999999999h)", () => {
+    const { config, problems } = parseConfig({ "token-ttl": "999999999h" });
+    expect(problems).toEqual(['token-ttl: "999999999h" is longer than Vault accepts (at most 2562047h): use a shorter duration']);
+    expect(config.tokenTtl).toBe("1h");
+  });
+
+  it("refuses wrap-ttl=0, which would turn response wrapping off", () => {
+    for (const zero of ["0", "0s", "500ms"]) {
+      const { config, problems } = parseConfig({ "wrap-ttl": zero });
+      expect(problems[0]).toMatch(/^wrap-ttl: ".*" must be at least 1s \(0 would turn response wrapping off/);
+      expect(config.wrapTtl).toBe("1h");
+    }
+  });
+
+  it("refuses max-lease-ttl below default-lease-ttl, naming the option that moved", () => {
+    const low = parseConfig({ "max-lease-ttl": "1h" });
+    expect(low.problems).toEqual(['max-lease-ttl: "1h" is below default-lease-ttl "168h": raise max-lease-ttl or lower default-lease-ttl first']);
+    expect(low.config).toMatchObject({ maxLeaseTtl: "720h", defaultLeaseTtl: "168h" });
+    const high = parseConfig({ "default-lease-ttl": "1000h" });
+    expect(high.problems[0]).toMatch(/^default-lease-ttl: "1000h" is above max-lease-ttl "720h"/);
+    expect(high.config.defaultLeaseTtl).toBe("168h");
+    expect(parseConfig({ "default-lease-ttl": "1h", "max-lease-ttl": "2h" }).problems).toEqual([]);
+  });
+
+  it("refuses consumer TTLs above max-lease-ttl on the local Vault, not on an external one", () => {
+    const { config, problems } = parseConfig({ "max-lease-ttl": "200h", "token-ttl": "300h" });
+    expect(problems).toEqual(['token-ttl: "300h" is above max-lease-ttl "200h" (Vault would cut it short): lower token-ttl or raise max-lease-ttl']);
+    expect(config.tokenTtl).toBe("1h");
+    expect(parseConfig({ "max-lease-ttl": "200h", "token-ttl": "300h", "vault-url": "https://vault.example.com:8200" }).problems).toEqual([]);
+  });
+
+  it("refuses mount prefixes that name Vault's own paths or the charm's own role", () => {
+    for (const prefix of ["juju-", "sys-", "auth-x-", "identity-"]) {
+      const { config, problems } = parseConfig({ "kv-mount-prefix": prefix });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(new RegExp(`^kv-mount-prefix: "${prefix}" is reserved .*: choose another prefix`));
+      expect(config.kvMountPrefix).toBe("charm-");
+    }
+    expect(parseConfig({ "kv-mount-prefix": "kv-" }).problems).toEqual([]);
+    expect(parseConfig({ "kv-mount-prefix": "jujutsu-" }).problems).toEqual([]);
+  });
+});

@@ -4,6 +4,7 @@
 import { actionFail, actionGet, actionSet, createLogger, getConfig, isLeader, readJujuContext, relationIds, setUnitStatus } from "../../../src/juju/index.js";
 import { login } from "../../../src/vault/approle.js";
 import { VaultClient } from "../../../src/vault/client.js";
+import { VaultSealedError, VaultUnreachableError } from "../../../src/vault/errors.js";
 import { kv1, kv2 } from "../../../src/vault/kv.js";
 import { revokeSelf } from "../../../src/vault/sys.js";
 import { readAccess, sendRequest, type ConsumerConfig, type KvAccess } from "./credentials.js";
@@ -57,6 +58,22 @@ async function main(): Promise<number> {
     return 0;
   }
   sendRequest(relationId, juju.unitName, config, isLeader());
+  try {
+    return await useVault(relationId, juju.unitName, juju.dispatchPath, config, action);
+  } catch (error) {
+    // A sealed, restarting or unreachable Vault is something to wait for, not a failed hook: the
+    // vault charm unseals it and a later hook (update-status at the latest) finds it serving.
+    const why = error instanceof VaultSealedError ? "Vault is sealed" : error instanceof VaultUnreachableError ? "Vault does not answer" : null;
+    if (!why) throw error;
+    log.warn(`kv-consumer: ${error instanceof Error ? error.message : String(error)}`);
+    if (action) actionFail(`${why}: try again once juju status shows the vault units active`);
+    setUnitStatus("waiting", `Waiting for Vault: ${why}`);
+    return 0;
+  }
+}
+
+async function useVault(relationId: number, unitName: string, dispatchPath: string, config: ConsumerConfig, action: string | null): Promise<number> {
+  const juju = { unitName, dispatchPath };
   const offers = await readAccess(relationId, juju.unitName, config, juju.dispatchPath === "hooks/secret-changed");
   if (offers.length === 0) {
     if (action) actionFail("no Vault credentials yet: see juju status");

@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { destroySecretIdByAccessor, listSecretIdAccessors, lookupSecretIdByAccessor } from "../../vault/approle.js";
 import type { VaultClient } from "../../vault/client.js";
+import { isWorkerSecretId } from "../../worker-secret-ids.js";
 import type { ServeContext } from "./context.js";
 import { CONSUMER_APPROLE_MOUNT, removeConsumer } from "./vault-objects.js";
 
@@ -13,21 +14,26 @@ export interface LiveSecretId {
   unit: string;
   /** Logins left (0: unlimited). */
   numUses: number;
+  /** Unique to one issue: a hook killed after issuing leaves a secret-id of the same generation. */
+  issue: string;
 }
 
 export function inputsHash(inputs: unknown): string {
   return createHash("sha256").update(JSON.stringify(inputs)).digest("hex").slice(0, 16);
 }
 
-export function secretIdMetadata(unit: string, generation: number): Record<string, string> {
-  return { "juju-unit": unit, generation: String(generation) };
+export function secretIdMetadata(unit: string, generation: number, issue?: string): Record<string, string> {
+  return { "juju-unit": unit, generation: String(generation), ...(issue ? { issue } : {}) };
 }
 
 export async function liveSecretIds(vault: VaultClient, role: string): Promise<LiveSecretId[]> {
   const live: LiveSecretId[] = [];
   for (const accessor of await listSecretIdAccessors(vault, CONSUMER_APPROLE_MOUNT, role)) {
     const info = await lookupSecretIdByAccessor(vault, CONSUMER_APPROLE_MOUNT, role, accessor);
-    if (info) live.push({ accessor, generation: Number(info.metadata.generation ?? 0), unit: info.metadata["juju-unit"] ?? "", numUses: info.numUses });
+    // A worker's secret-id (generate-secret-id) is not the consumer's to retire.
+    if (info && !isWorkerSecretId(info.metadata)) {
+      live.push({ accessor, generation: Number(info.metadata.generation ?? 0), unit: info.metadata["juju-unit"] ?? "", numUses: info.numUses, issue: info.metadata.issue ?? "" });
+    }
   }
   return live;
 }

@@ -1,6 +1,7 @@
 // The legacy vault-kv dialect (endpoint `secrets`): per requirer unit a KV v1 backend, a policy, an
 // AppRole bound to the unit's addresses and a response-wrapped secret-id, all published JSON-encoded
 // in the leader's unit databag (DESIGN.md §3).
+import { randomBytes } from "node:crypto";
 import { generateWrappedSecretId } from "../../vault/approle.js";
 import { wrappingTokenAlive } from "../../vault/sys.js";
 import type { Hook } from "../../hook.js";
@@ -131,16 +132,18 @@ async function serveLegacyUnit(
   let wrapped = own[tokenKey]!;
   if (reissue) {
     generation += 1;
+    const issue = randomBytes(8).toString("hex");
     const issued = await generateWrappedSecretId(vault, CONSUMER_APPROLE_MOUNT, role, hook.config.wrapTtl, {
       cidrs,
       tokenBoundCidrs: cidrs,
-      metadata: secretIdMetadata(unit, generation),
+      metadata: secretIdMetadata(unit, generation, issue),
       numUses: LEGACY_SECRET_ID_USES,
     });
     // The new token tells the requirer to unwrap again; the secret-ids it replaces go now, so a
-    // unit never holds two (a new leader reissues, and a stale token must not keep working). A
-    // secret-id of another unit (a role name reused after a failed hook) goes too.
-    const replaced = (await liveSecretIds(vault, role)).filter((s) => s.generation !== generation || s.unit !== unit);
+    // unit never holds two (a new leader reissues, and a stale token must not keep working). By
+    // issue, not generation: a killed hook may have issued this same generation already, and a
+    // role name reused after a failed hook may hold another unit's.
+    const replaced = (await liveSecretIds(vault, role)).filter((s) => s.issue !== issue);
     await destroySecretIds(vault, role, replaced.map((s) => s.accessor));
     hook.log.info(`vault-kv: issued credentials for ${unit} (generation ${generation}${replaced.length ? `, ${replaced.length} older secret-id(s) revoked` : ""})`);
     wrapped = json(issued.token);
