@@ -2,7 +2,7 @@
 // Juju discards its relation and secret writes (exit non-zero, SIGKILL), so a secret-id it issued is
 // live in Vault but recorded nowhere: a retried hook adopts it at the next rotation, but a killed
 // action (authorize-charm, refresh-secrets) is never retried. The leader's update-status (the
-// bounded drift audit) destroys such strays: secret-ids of the charm's own role and of consumer
+// bounded drift audit, a few consumers per run) destroys such strays: secret-ids of the charm's own role and of consumer
 // roles that no committed record accounts for. Only where the records are complete for what Juju
 // holds now (the ledger knows the secret's current revision; a legacy consumer's current
 // generation), so an earlier charm version's unrecorded but working credential is never touched;
@@ -10,7 +10,7 @@
 import { CHARM_APPROLE_MOUNT, CHARM_ROLE_NAME } from "./authorization.js";
 import type { Hook } from "./hook.js";
 import { secretInfoGet, SecretNotFoundError } from "./juju/index.js";
-import { readLedger } from "./relations/vault-kv/ledger.js";
+import { readLedger, type ConsumerRecord, type Ledger } from "./relations/vault-kv/ledger.js";
 import { CONSUMER_APPROLE_MOUNT } from "./relations/vault-kv/vault-objects.js";
 import { CHARM_APPROLE_LABEL } from "./secrets/catalog.js";
 import { CredentialLedger } from "./secrets/ledger.js";
@@ -48,11 +48,21 @@ async function sweepSecretBacked(vault: VaultClient, ledger: CredentialLedger, m
   return destroyWhere(vault, mount, role, (accessor) => !known.has(accessor));
 }
 
+/** Consumer records one update-status looks through: a few, in turn, so the cost does not grow with the fleet. */
+const RECORDS_PER_HOOK = 8;
+
+function auditSlice(ledger: Ledger, nowMs: number): ConsumerRecord[] {
+  const records = Object.keys(ledger).sort().map((key) => ledger[key]!);
+  if (records.length <= RECORDS_PER_HOOK) return records;
+  const start = Math.floor(nowMs / 60_000) % records.length;
+  return Array.from({ length: RECORDS_PER_HOOK }, (_, i) => records[(start + i) % records.length]!);
+}
+
 export async function sweepStraySecretIds(hook: Hook, vault: VaultClient): Promise<void> {
   const app = hook.juju.appName;
   const ledger = CredentialLedger.read(app);
   let destroyed = await sweepSecretBacked(vault, ledger, CHARM_APPROLE_MOUNT, CHARM_ROLE_NAME, { label: CHARM_APPROLE_LABEL });
-  for (const record of Object.values(readLedger(app))) {
+  for (const record of auditSlice(readLedger(app), Date.now())) {
     if (record.dialect === "v0" && record.secretId) {
       destroyed += await sweepSecretBacked(vault, ledger, CONSUMER_APPROLE_MOUNT, record.role, { id: record.secretId });
     } else if (record.dialect === "legacy") {

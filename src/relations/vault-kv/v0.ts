@@ -8,7 +8,7 @@ import { kvCredentialsLabel } from "../../secrets/catalog.js";
 import type { IssuedCredential } from "../../secrets/ledger.js";
 import { applyRotationPolicy, publishCredentialRevision } from "../../secrets/publish.js";
 import { bindCidrs, isConsumerFault, refuse, type ConsumerRelation, type ServeContext } from "./context.js";
-import { destroySecretIds, inputsHash, liveSecretIds, retireRole, secretIdMetadata } from "./credentials.js";
+import { inputsHash, retireRole, secretIdMetadata } from "./credentials.js";
 import { ledgerKey, type ConsumerRecord } from "./ledger.js";
 import { v0MountName, v0RoleName } from "./naming.js";
 import { sharedBackendPolicy } from "./policies.js";
@@ -124,10 +124,6 @@ async function serveV0Unit(ctx: ServeContext, relation: ConsumerRelation, key: s
   const alive = latest ? await anyAlive(vault, latest.credentials.filter((c) => c.role === role)) : false;
   let next = record ? { ...record } : { dialect: "v0" as const, relationId: relation.id, unit, role, mount, inputs, generation: 0 };
   if (!record || !record.secretId || record.inputs !== inputs || record.role !== role || !alive || ctx.refresh.has(key)) {
-    if (!record) {
-      // A role of this name with secret-ids but no record is left from a hook that failed: none of them was handed out.
-      await destroySecretIds(vault, role, (await liveSecretIds(vault, role)).map((s) => s.accessor));
-    }
     const generation = (record?.generation ?? 0) + 1;
     const issued = await generateSecretId(vault, CONSUMER_APPROLE_MOUNT, role, { cidrs, tokenBoundCidrs: cidrs, metadata: secretIdMetadata(unit, generation) });
     // The previous secret-id keeps working until Juju says no observer tracks its revision (secret-remove).
