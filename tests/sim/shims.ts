@@ -29,7 +29,15 @@ quiet=0; args=""
 for arg in "$@"; do case "$arg" in --quiet|-q) quiet=1;; *) args="$args $arg";; esac; done
 set -- $args
 cmd="$1"; svc="\${2%.service}"
-alive() { [ -f "$run/$svc.pid" ] && kill -0 "$(cat "$run/$svc.pid")" 2>/dev/null; }
+# Running, not merely present: a daemon that died but was not reaped yet (this sandbox's init reaps
+# late) is a zombie, which kill -0 still finds. Its state letter in /proc/<pid>/stat is Z.
+alive() {
+  [ -f "$run/$svc.pid" ] || return 1
+  pid="$(cat "$run/$svc.pid")"
+  kill -0 "$pid" 2>/dev/null || return 1
+  state="$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -c1)"
+  [ -n "$state" ] && [ "$state" != Z ]
+}
 start() {
   alive && return 0
   unit="$root/etc/systemd/system/$svc.service"
@@ -44,7 +52,7 @@ start() {
 stop() {
   alive || return 0
   pid="$(cat "$run/$svc.pid")"; kill "$pid" 2>/dev/null
-  i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+  i=0; while alive && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
   kill -9 "$pid" 2>/dev/null; rm -f "$run/$svc.pid"
   echo "stop" >> "$root/service-events.log"
 }
