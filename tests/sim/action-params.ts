@@ -3,7 +3,9 @@
 import { parse as parseYaml } from "yaml";
 import type { ActionSpec } from "./types.js";
 
+/** JSON schema `type`, one name or a list of them (draft 4, which Juju's gojsonschema implements). */
 function typeOk(type: unknown, value: unknown): boolean {
+  if (Array.isArray(type)) return type.some((t) => typeOk(t, value));
   switch (type) {
     case "string":
       return typeof value === "string";
@@ -65,6 +67,8 @@ export function validateActionParams(name: string, spec: ActionSpec | undefined,
       result[key] = value;
       continue;
     }
+    const items = schema.items as { type?: unknown } | undefined;
+    if (Array.isArray(value) && items?.type !== undefined && !value.every((item) => typeOk(items.type, item))) throw new Error(`validation failed: ${key}: items must be ${String(items.type)}`);
     if (!typeOk(schema.type, value)) throw new Error(`validation failed: ${key}: expected ${String(schema.type)}, given ${value === null ? "null" : Array.isArray(value) ? "array" : typeof value}`);
     if (typeof value === "number" && typeof schema.minimum === "number" && value < schema.minimum) throw new Error(`validation failed: ${key}: must be >= ${schema.minimum}`);
     if (typeof value === "number" && typeof schema.maximum === "number" && value > schema.maximum) throw new Error(`validation failed: ${key}: must be <= ${schema.maximum}`);
