@@ -65,7 +65,7 @@ export class HookServer {
       const runtime = this.runtimes.get(contextId);
       if (runtime) runtime.cwd = cwd || undefined;
       const result = runtime ? runTool(runtime, tool, args, stdin) : { code: 1, stdout: "", stderr: "ERROR bad request: unknown context\n" };
-      runtime?.calls.push({ tool, args, ms: performance.now() - started });
+      runtime?.calls.push({ tool, args, ms: performance.now() - started, code: result.code });
       const out = Buffer.from(result.stdout);
       const err = Buffer.from(result.stderr);
       socket.end(Buffer.concat([u32(result.code), u32(out.length), out, u32(err.length), err]));

@@ -15,7 +15,7 @@ export interface HookRun {
   name: string;
   exitCode: number;
   durationMs: number;
-  toolCalls: { tool: string; args: string[]; ms: number }[];
+  toolCalls: { tool: string; args: string[]; ms: number; code?: number }[];
 }
 
 let contextCounter = 0;
