@@ -11,12 +11,15 @@ function sameContent(a: Record<string, string>, b: Record<string, string>): bool
 function applySecretUpdate(secret: SecretState, update: PendingChanges["secretUpdates"][string], now: Date): void {
   if (update.label !== undefined) secret.label = update.label;
   if (update.description !== undefined) secret.description = update.description;
-  // Juju reschedules only when the policy changes; a rotation's own reschedule follows its hook.
+  // secretsmanager updateSecret: a schedule is set only when a secret starts rotating (from none
+  // or never to a rotating policy); a change between rotating policies keeps the next rotation
+  // already due, and never drops it (state secretRotationOps). A rotation's own reschedule follows its hook.
   if (update.rotatePolicy !== undefined && update.rotatePolicy !== secret.rotatePolicy) {
+    const wasRotating = secret.rotatePolicy !== undefined && secret.rotatePolicy !== "never";
     secret.rotatePolicy = update.rotatePolicy;
     const next = nextRotation(update.rotatePolicy, now);
-    if (next) secret.nextRotateAt = next;
-    else delete secret.nextRotateAt;
+    if (!next) delete secret.nextRotateAt;
+    else if (!wasRotating || !secret.nextRotateAt) secret.nextRotateAt = next;
   }
   const latest = secret.revisions[secret.revisions.length - 1]!;
   // Juju 3.6: identical content creates no revision. --expire applies to the revision written with

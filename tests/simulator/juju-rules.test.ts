@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseRunArgs } from "../sim/action-params.js";
+import { applyPending } from "../sim/commit.js";
 import { Sim } from "../sim/controller.js";
 import { redactedModel, showSecret } from "../sim/format.js";
 import { emptyPending, type HookRuntime } from "../sim/hooktools/context.js";
@@ -125,6 +126,26 @@ describe("rotation scheduling (secretsmanager/secrets.go SecretsRotated)", () =>
     expect(secret.revisions.length).toBe(5);
     const next = Date.parse(secret.nextRotateAt!);
     expect(next - Date.parse(rotatedAt.createdAt)).toBeGreaterThan(23 * HOUR);
+  });
+});
+
+describe("rotation policy changes (secretsmanager/secrets.go updateSecret)", () => {
+  it("schedules a rotation only when a secret starts rotating; a change between rotating policies keeps the one due", async () => {
+    await providerWithSecret(1, { rotate: "daily" });
+    const secret = Object.values(sim.model.secrets)[0]!;
+    const due = secret.nextRotateAt;
+    const { rt, run } = toolOn("provider/0");
+    expect(run("secret-set", `secret:${secret.id}`, "--rotate", "hourly").code).toBe(0);
+    applyPending(sim.model, rt.info, rt.pending, new Date());
+    expect(secret).toMatchObject({ rotatePolicy: "hourly", nextRotateAt: due });
+    const never = toolOn("provider/0");
+    never.run("secret-set", `secret:${secret.id}`, "--rotate", "never");
+    applyPending(sim.model, never.rt.info, never.rt.pending, new Date());
+    expect(secret.nextRotateAt).toBeUndefined();
+    const again = toolOn("provider/0");
+    again.run("secret-set", `secret:${secret.id}`, "--rotate=weekly");
+    applyPending(sim.model, again.rt.info, again.rt.pending, new Date());
+    expect(Date.parse(secret.nextRotateAt!) - Date.now()).toBeGreaterThan(6.9 * 24 * HOUR);
   });
 });
 
