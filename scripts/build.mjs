@@ -2,6 +2,11 @@
 // Each is one ESM file plus lazily loaded chunks; the charm bundle never contains the simulator.
 import { build } from "esbuild";
 import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { relative } from "node:path";
+import { pinnedRuntime } from "./node-runtime.mjs";
+
+// Hooks run on the Node runtime the charm carries (scripts/node-runtime.mjs), so the bundles target it.
+const runtime = pinnedRuntime(import.meta.dirname + "/..", "amd64");
 
 // Bundled CommonJS dependencies (pino) call require() for Node built-ins.
 const requireShim = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
@@ -20,7 +25,7 @@ const common = {
   plugins: [axiosStub],
   bundle: true,
   platform: "node",
-  target: "node20",
+  target: `node${runtime.version}`,
   format: "esm",
   splitting: true,
   outExtension: { ".js": ".mjs" },
@@ -32,7 +37,11 @@ const common = {
 };
 
 rmSync("dist", { recursive: true, force: true });
-await build({ ...common, entryPoints: { charm: "src/main.ts" }, outdir: "dist" });
+const charm = await build({ ...common, entryPoints: { charm: "src/main.ts" }, outdir: "dist", metafile: true });
+// What hooks can reach (the entry and every chunk it imports, eagerly or lazily): all `npm run pack`
+// ships of dist/, so the CLI and the simulator's chunks stay out of the .charm.
+const charmFiles = Object.keys(charm.metafile.outputs).map((file) => relative("dist", file)).sort();
+writeFileSync("dist/charm-files.json", `${JSON.stringify(charmFiles, null, 1)}\n`);
 await build({ ...common, entryPoints: { cli: "src/cli.ts" }, outdir: "dist" });
 
 // The example consumer charm (examples/kv-consumer) is built beside its own metadata.

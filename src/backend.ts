@@ -52,8 +52,27 @@ function unreachableVerdict(url: string, error: VaultUnreachableError): Verdict 
   return waiting(`External Vault at ${url} does not answer`);
 }
 
+/**
+ * An http:// vault-url would carry the vault-auth credentials, the charm's tokens and every secret it
+ * brokers in clear text: refused before any request unless the operator opted in.
+ */
+function refusedInsecureBackend(hook: Hook, url: string): VaultBackend {
+  const verdict = blocked(`External Vault: vault-url ${url} is http://, which sends credentials and secrets in clear text: use https://, or set vault-allow-insecure-http=true on a trusted network`);
+  return {
+    mode: "external",
+    endpoint: null,
+    vault: null,
+    verdicts: [verdict],
+    reconcile: () => Promise.resolve({ verdicts: [], ready: false }),
+    openSession: () => Promise.resolve({ client: null, verdicts: [verdict] }),
+    revokeSessionAtEnd: false,
+  };
+}
+
 export async function externalBackend(hook: Hook): Promise<VaultBackend> {
   const url = hook.config.vaultUrl.replace(/\/$/, "");
+  if (/^http:/i.test(url) && !hook.config.vaultAllowInsecureHttp) return refusedInsecureBackend(hook, url);
+  if (/^http:/i.test(url)) hook.log.warn(`vault-url ${url} is http:// (vault-allow-insecure-http=true): credentials and secrets cross the network in clear text`);
   const caPem = hook.config.vaultCaCertificate;
   const vault = new VaultClient({ url, ...(caPem ? { caPem } : {}) });
   return {

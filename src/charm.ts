@@ -9,6 +9,7 @@ import { actionFail, actionGet, actionSet, describeEvent, setAppStatus, setUnitS
 import { active, blocked, pickVerdict, type Verdict } from "./status.js";
 import type { VaultClient } from "./vault/client.js";
 import { VaultError } from "./vault/errors.js";
+import { describeTally } from "./vault/request-kinds.js";
 import { revokeSelf } from "./vault/sys.js";
 
 export interface HookOutcome {
@@ -108,6 +109,7 @@ export async function handleEvent(hook: Hook): Promise<HookOutcome> {
     }
   } finally {
     await session.close();
+    hook.log.debug(describeTally());
   }
   const unit = pickVerdict(verdicts, active("Ready"));
   return { unit, app: hook.isLeader ? unit : null };

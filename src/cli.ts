@@ -28,18 +28,46 @@ program
   .command("bench")
   .description("Measure hook latency and hook-tool cost against baselines measured in the same run")
   .option("--runs <n>", "samples per figure", "30")
-  .action(async (opts: { runs: string }) => {
+  .option("--scale", "instead: vault-kv with N consumer units (HashiCorp Vault; a long run for N = 1000)")
+  .option("--sizes <n,n>", "with --scale: the numbers of consumer units", "1,10,100,1000")
+  .option("--dialects <d,d>", "with --scale: v0, legacy or both", "v0,legacy")
+  .option("--charm <dir>", "with --scale: measure another build of the charm (a checkout, built), as a baseline")
+  .action(async (opts: { runs: string; scale?: boolean; sizes: string; dialects: string; charm?: string }) => {
+    if (opts.scale) {
+      const sizes = opts.sizes.split(",").map(Number);
+      const dialects = opts.dialects.split(",");
+      if (sizes.some((n) => !Number.isInteger(n) || n < 1) || dialects.some((d) => d !== "v0" && d !== "legacy")) program.error("--sizes takes whole numbers, --dialects v0 and/or legacy");
+      const { runScaleBenchmark } = await import("../bench/scale.js");
+      await runScaleBenchmark({ sizes, dialects: dialects as ("v0" | "legacy")[], ...(opts.charm ? { charm: opts.charm } : {}) });
+      return;
+    }
     const { runBenchmarks } = await import("../bench/hook-latency.js");
     await runBenchmarks({ runs: Number(opts.runs) });
   });
 
 program
   .command("policy")
-  .description("Print the Vault policy the charm needs; give it to the charm's token or AppRole on an external Vault")
+  .description(
+    "Print the Vault policy the charm needs on an external Vault; with --runner-role, a script setting up AppRole pull authentication (worker and runner policies and roles)",
+  )
   .option("--prefix <prefix>", "the charm's kv-mount-prefix", "charm-")
-  .action(async (opts: { prefix: string }) => {
+  .option("--runner-role <name>", "pull authentication: the runner role the charm works as (e.g. vault-charm-runner)")
+  .option("--worker-role <name>", "pull authentication: the worker role that fetches wrapped secret-ids", "vault-charm-worker")
+  .option("--approle-mount <path>", "pull authentication: the AppRole mount of both roles", "approle")
+  .option("--cidr <cidr...>", "pull authentication: bind both roles' secret-ids and tokens to these CIDRs (every vault unit's address: leadership may move)")
+  .action(async (opts: { prefix: string; runnerRole?: string; workerRole: string; approleMount: string; cidr?: string[] }) => {
     const { charmPolicy } = await import("./authorization.js");
-    process.stdout.write(charmPolicy(opts.prefix));
+    if (!opts.runnerRole) {
+      process.stdout.write(charmPolicy(opts.prefix));
+      return;
+    }
+    const [{ ROLE_NAME, MOUNT }, { isCidr }, { pullSetupScript }] = await Promise.all([import("./external/credentials.js"), import("./cidr.js"), import("./external/pull-policy.js")]);
+    if (!/^[a-z][a-z0-9-]{0,30}-$/.test(opts.prefix)) program.error("--prefix must be lowercase letters, digits and dashes, ending in -");
+    for (const [flag, name] of [["--runner-role", opts.runnerRole], ["--worker-role", opts.workerRole]] as const) if (!ROLE_NAME.test(name)) program.error(`${flag} is not an AppRole role name`);
+    if (opts.runnerRole === opts.workerRole) program.error("--runner-role and --worker-role must differ");
+    if (!MOUNT.test(opts.approleMount)) program.error("--approle-mount is not a mount path");
+    for (const cidr of opts.cidr ?? []) if (!isCidr(cidr)) program.error(`--cidr ${cidr} is not a CIDR like 10.0.0.5/32`);
+    process.stdout.write(pullSetupScript({ prefix: opts.prefix, runnerRole: opts.runnerRole, workerRole: opts.workerRole, mount: opts.approleMount, cidrs: opts.cidr ?? [] }));
   });
 
 // `sim` is the only command with many subcommands; it is loaded only when asked for.

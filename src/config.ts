@@ -16,8 +16,14 @@ export interface CharmConfig {
   vaultUrl: string;
   vaultCaCertificate: string;
   vaultAuthSecret: string | null;
+  /** Lets vault-url be http:// (credentials in clear text); only for a trusted network. */
+  vaultAllowInsecureHttp: boolean;
   kvMountPrefix: string;
   autoRenew: boolean;
+  /** Legacy backends any application may use without isolation. */
+  kvSharedBackends: string[];
+  /** The shortest prefixes a consumer's bound CIDRs may add up to, per family. */
+  kvBindMinPrefix: { ipv4: number; ipv6: number };
 }
 
 export interface ParsedConfig {
@@ -59,8 +65,11 @@ export const DEFAULT_CONFIG: CharmConfig = {
   vaultUrl: "",
   vaultCaCertificate: "",
   vaultAuthSecret: null,
+  vaultAllowInsecureHttp: false,
   kvMountPrefix: "charm-",
   autoRenew: true,
+  kvSharedBackends: [],
+  kvBindMinPrefix: { ipv4: 8, ipv6: 32 },
 };
 
 export function parseConfig(raw: Record<string, unknown>): ParsedConfig {
@@ -116,9 +125,27 @@ export function parseConfig(raw: Record<string, unknown>): ParsedConfig {
   // PEM ends with a newline; trimming took it, and consumers compare or concatenate bundles.
   if (caPem) config.vaultCaCertificate = `${caPem}\n`;
   config.vaultAuthSecret = text("vault-auth", secretUri) || null;
+  config.vaultAllowInsecureHttp = flag("vault-allow-insecure-http") ?? config.vaultAllowInsecureHttp;
   config.kvMountPrefix =
     text("kv-mount-prefix", (v) => (MOUNT_PREFIX.test(v) ? null : `"${v}" must be lowercase letters, digits and dashes, ending in "-"`)) ??
     config.kvMountPrefix;
   config.autoRenew = flag("auto-renew") ?? config.autoRenew;
+  const backends = text("kv-shared-backends", (v) =>
+    v.split(",").every((b) => b.trim() === "" || /^[a-z0-9][a-z0-9-]{0,126}[a-z0-9]$/.test(b.trim())) ? null : "must list backend names (lowercase letters, digits, dashes) separated by commas",
+  );
+  if (backends !== undefined) config.kvSharedBackends = backends.split(",").map((b) => b.trim()).filter(Boolean);
+  const prefixLength = (name: string, max: number): number | undefined => {
+    const value = raw[name];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > max) {
+      problems.push(`${name}: must be a whole number from 0 to ${max}`);
+      return undefined;
+    }
+    return value;
+  };
+  config.kvBindMinPrefix = {
+    ipv4: prefixLength("kv-bind-min-prefix-ipv4", 32) ?? config.kvBindMinPrefix.ipv4,
+    ipv6: prefixLength("kv-bind-min-prefix-ipv6", 128) ?? config.kvBindMinPrefix.ipv6,
+  };
   return { config, problems };
 }

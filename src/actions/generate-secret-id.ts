@@ -2,6 +2,7 @@
 // operator to hand to a worker that unwraps it once (the worker/runner pattern).
 import { generateSecretId, generateWrappedSecretId, readRole } from "../vault/approle.js";
 import { cidrWithin, isCidr } from "../cidr.js";
+import { normaliseCidrs } from "../vault/normalise.js";
 import { isManagedName } from "../relations/vault-kv/naming.js";
 import { CONSUMER_APPROLE_MOUNT } from "../relations/vault-kv/vault-objects.js";
 import { ActionError, optionalString, requireLeader, stringParam, type ActionContext } from "./index.js";
@@ -22,7 +23,8 @@ export async function run({ hook, params, charmVault }: ActionContext): Promise<
   const existing = await readRole(vault, CONSUMER_APPROLE_MOUNT, role);
   if (!existing) throw new ActionError(`AppRole ${role} does not exist`);
   // A secret_id may only narrow the role's own binding; Vault answers a bare 500 otherwise.
-  const bound = existing.secretIdBoundCidrs;
+  // Vault echoes a /32 binding as a bare address: compared in normal form, like every role field.
+  const bound = normaliseCidrs(existing.secretIdBoundCidrs);
   const outside = bound.length ? cidrs.find((c) => !bound.some((b) => cidrWithin(c, b))) : undefined;
   if (outside !== undefined) throw new ActionError(`cidr ${outside} is outside the role's bound CIDRs (${bound.join(", ")}): give a block within them, or leave cidr out to use the role's`);
   const request = { ...(cidrs.length ? { cidrs } : {}), metadata: { "issued-by": "generate-secret-id" } };

@@ -1,6 +1,7 @@
 // AppRole: roles, role-ids, secret-ids (plain or response-wrapped), accessors and login.
-import type { VaultClient } from "./client.js";
-import { VaultNotFoundError } from "./errors.js";
+import type { JsonObject, VaultClient } from "./client.js";
+import { VaultNotFoundError, VaultRequestError } from "./errors.js";
+import { normaliseBoolean, normaliseCidrs, normaliseDuration, normalisePolicies, sameSet } from "./normalise.js";
 import { data, num, str, strings, wrapToken } from "./response.js";
 
 export interface AppRoleSettings {
@@ -34,18 +35,56 @@ export interface AppRoleState {
   tokenMaxTtl: number;
   tokenBoundCidrs: string[];
   secretIdBoundCidrs: string[];
+  bindSecretId: boolean | null;
+  secretIdTtl: number;
+}
+
+/** One field whose value Vault holds differs from the wanted one, both in Vault's own words. */
+export interface FieldDifference {
+  field: string;
+  wanted: string;
+  held: string;
+}
+
+/**
+ * The role's fields that differ from `wanted`, each compared in its normal form (normalise.ts):
+ * an empty list means writing the role would change nothing.
+ */
+export function roleDifferences(held: AppRoleState, wanted: AppRoleSettings): FieldDifference[] {
+  const differences: FieldDifference[] = [];
+  const list = (field: string, want: string[], have: string[], normal: (v: readonly string[]) => string[]) => {
+    if (!sameSet(normal(want), normal(have))) differences.push({ field, wanted: JSON.stringify(want), held: JSON.stringify(have) });
+  };
+  const duration = (field: string, want: string, have: number) => {
+    if (normaliseDuration(want) !== normaliseDuration(have)) differences.push({ field, wanted: JSON.stringify(want), held: JSON.stringify(have) });
+  };
+  list("token_policies", wanted.tokenPolicies, held.tokenPolicies, normalisePolicies);
+  duration("token_ttl", wanted.tokenTtl, held.tokenTtl);
+  duration("token_max_ttl", wanted.tokenMaxTtl, held.tokenMaxTtl);
+  list("token_bound_cidrs", wanted.tokenBoundCidrs, held.tokenBoundCidrs, normaliseCidrs);
+  list("secret_id_bound_cidrs", wanted.secretIdBoundCidrs, held.secretIdBoundCidrs, normaliseCidrs);
+  if (held.bindSecretId !== true) differences.push({ field: "bind_secret_id", wanted: "true", held: JSON.stringify(held.bindSecretId) });
+  // Left out of a write, secret_id_ttl keeps its value: compared only when the charm sets it.
+  if (wanted.secretIdTtl !== undefined) duration("secret_id_ttl", wanted.secretIdTtl, held.secretIdTtl);
+  return differences;
+}
+
+/** A role as Vault answers it (`data` of GET auth/<mount>/role/<name>), fields in Vault's own form. */
+export function parseRole(d: JsonObject): AppRoleState {
+  return {
+    tokenPolicies: strings(d.token_policies ?? [], "token_policies"),
+    tokenTtl: num(d.token_ttl, "token_ttl"),
+    tokenMaxTtl: num(d.token_max_ttl, "token_max_ttl"),
+    tokenBoundCidrs: strings(d.token_bound_cidrs ?? [], "token_bound_cidrs"),
+    secretIdBoundCidrs: strings(d.secret_id_bound_cidrs ?? [], "secret_id_bound_cidrs"),
+    bindSecretId: normaliseBoolean(d.bind_secret_id),
+    secretIdTtl: normaliseDuration(typeof d.secret_id_ttl === "number" || typeof d.secret_id_ttl === "string" ? d.secret_id_ttl : 0),
+  };
 }
 
 export async function readRole(vault: VaultClient, mount: string, name: string): Promise<AppRoleState | null> {
   try {
-    const d = data(await vault.request("GET", `auth/${mount}/role/${name}`), "role");
-    return {
-      tokenPolicies: strings(d.token_policies ?? [], "token_policies"),
-      tokenTtl: num(d.token_ttl, "token_ttl"),
-      tokenMaxTtl: num(d.token_max_ttl, "token_max_ttl"),
-      tokenBoundCidrs: strings(d.token_bound_cidrs ?? [], "token_bound_cidrs"),
-      secretIdBoundCidrs: strings(d.secret_id_bound_cidrs ?? [], "secret_id_bound_cidrs"),
-    };
+    return parseRole(data(await vault.request("GET", `auth/${mount}/role/${name}`), "role"));
   } catch (error) {
     if (error instanceof VaultNotFoundError) return null;
     throw error;
@@ -77,6 +116,8 @@ export interface SecretIdRequest {
   metadata?: Record<string, string>;
   /** Lifetime of this secret-id (a Vault duration), within the role's secret_id_ttl. */
   ttl?: string;
+  /** Logins it allows (unlimited when absent); Vault counts each one down, which shows it was used. */
+  numUses?: number;
 }
 
 export interface IssuedSecretId {
@@ -108,6 +149,7 @@ function secretIdBody(req: SecretIdRequest) {
     ...(req.tokenBoundCidrs?.length ? { token_bound_cidrs: req.tokenBoundCidrs } : {}),
     ...(req.metadata ? { metadata: JSON.stringify(req.metadata) } : {}),
     ...(req.ttl ? { ttl: req.ttl } : {}),
+    ...(req.numUses ? { num_uses: req.numUses } : {}),
   };
 }
 
@@ -120,17 +162,35 @@ export async function listSecretIdAccessors(vault: VaultClient, mount: string, r
   }
 }
 
-/** Metadata of a live secret-id, or null when it no longer exists. */
-export async function readSecretIdByAccessor(vault: VaultClient, mount: string, role: string, accessor: string): Promise<Record<string, string> | null> {
+export interface SecretIdInfo {
+  metadata: Record<string, string>;
+  /** Logins left (0: unlimited); Vault counts down from the number it was issued with. */
+  numUses: number;
+}
+
+/** What Vault holds about a live secret-id, or null when it no longer exists. */
+export async function lookupSecretIdByAccessor(vault: VaultClient, mount: string, role: string, accessor: string): Promise<SecretIdInfo | null> {
   try {
     const r = await vault.request("POST", `auth/${mount}/role/${role}/secret-id-accessor/lookup`, { body: { secret_id_accessor: accessor } });
     if (!r.data) return null;
-    const meta = data(r, "secret-id-accessor").metadata;
-    return meta && typeof meta === "object" && !Array.isArray(meta) ? (Object.fromEntries(Object.entries(meta).map(([k, v]) => [k, String(v)])) as Record<string, string>) : {};
+    const d = data(r, "secret-id-accessor");
+    const meta = d.metadata;
+    const metadata = meta && typeof meta === "object" && !Array.isArray(meta) ? (Object.fromEntries(Object.entries(meta).map(([k, v]) => [k, String(v)])) as Record<string, string>) : {};
+    return { metadata, numUses: typeof d.secret_id_num_uses === "number" ? d.secret_id_num_uses : 0 };
   } catch (error) {
-    if (error instanceof VaultNotFoundError) return null;
+    if (error instanceof VaultNotFoundError || roleIsGone(error)) return null;
     throw error;
   }
+}
+
+/** Vault answers a look-up under a deleted role with "role ... does not exist" (400 or 500), not 404. */
+function roleIsGone(error: unknown): boolean {
+  return error instanceof VaultRequestError && error.errors.some((e) => /role .*(does not exist|not found)/i.test(e));
+}
+
+/** Metadata of a live secret-id, or null when it no longer exists. */
+export async function readSecretIdByAccessor(vault: VaultClient, mount: string, role: string, accessor: string): Promise<Record<string, string> | null> {
+  return (await lookupSecretIdByAccessor(vault, mount, role, accessor))?.metadata ?? null;
 }
 
 export async function destroySecretIdByAccessor(vault: VaultClient, mount: string, role: string, accessor: string): Promise<void> {

@@ -2,6 +2,7 @@
 // typed errors; callers get validated plain objects, never node-vault's `any`.
 import nodeVault from "node-vault";
 import { classifyVaultFailure, VaultUnreachableError } from "./errors.js";
+import { countRequest } from "./request-kinds.js";
 import { requestPromise } from "./transport.js";
 
 export interface VaultClientOptions {
@@ -65,6 +66,8 @@ export class VaultClient {
     const headers: Record<string, string> = {};
     if (options.wrapTtl) headers["X-Vault-Wrap-TTL"] = options.wrapTtl;
     if (options.token !== undefined) headers["X-Vault-Token"] = options.token;
+    // Counted when sent, answered or not: a refused write was still a write attempt.
+    countRequest(method, path);
     try {
       const body: unknown = await this.vault.request({
         ...this.transport,

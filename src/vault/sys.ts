@@ -1,6 +1,7 @@
 // Vault's system backend: health, init, unseal, leader, mounts, policies, auth methods, tokens.
 import type { JsonObject, VaultClient } from "./client.js";
 import { VaultNotFoundError, VaultRequestError } from "./errors.js";
+import { normaliseMountVersion } from "./normalise.js";
 import { bool, data, num, obj, str, strings } from "./response.js";
 
 export interface VaultHealth {
@@ -76,16 +77,25 @@ export async function leader(vault: VaultClient): Promise<LeaderInfo> {
 export interface MountInfo {
   type: string;
   version: string;
+  description: string;
 }
 
 /** Mounted secrets engines by path without the trailing slash. */
 export async function listMounts(vault: VaultClient): Promise<Record<string, MountInfo>> {
-  const mounts = data(await vault.request("GET", "sys/mounts"), "mounts");
+  return parseMounts(data(await vault.request("GET", "sys/mounts"), "mounts"));
+}
+
+/** `data` of GET sys/mounts, each mount's kind and (kv) version in normal form. */
+export function parseMounts(mounts: JsonObject): Record<string, MountInfo> {
   const result: Record<string, MountInfo> = {};
   for (const [path, value] of Object.entries(mounts)) {
     const mount = obj(value, `mounts.${path}`);
     const options = mount.options && typeof mount.options === "object" && !Array.isArray(mount.options) ? mount.options : {};
-    result[path.replace(/\/$/, "")] = { type: str(mount.type, "mount.type"), version: typeof options.version === "string" ? options.version : "1" };
+    result[path.replace(/\/$/, "")] = {
+      type: str(mount.type, "mount.type"),
+      version: normaliseMountVersion(options.version),
+      description: typeof mount.description === "string" ? mount.description : "",
+    };
   }
   return result;
 }
@@ -135,15 +145,24 @@ export interface TokenInfo {
   policies: string[];
 }
 
-export async function lookupSelf(vault: VaultClient): Promise<TokenInfo> {
-  const d = data(await vault.request("GET", "auth/token/lookup-self"), "lookup-self");
+/**
+ * Fields Vault or OpenBao may leave out are read as their documented defaults: OpenBao omits
+ * `renewable` (and `issue_time`) for the root token from init, batch tokens have an empty accessor.
+ */
+export function tokenInfoFrom(response: JsonObject): TokenInfo {
+  const d = data(response, "lookup-self");
+  const absent = (v: unknown) => v === undefined || v === null;
   return {
-    accessor: str(d.accessor, "accessor"),
-    ttl: num(d.ttl, "ttl"),
+    accessor: absent(d.accessor) ? "" : str(d.accessor, "accessor"),
+    ttl: absent(d.ttl) ? 0 : num(d.ttl, "ttl"),
     creationTtl: typeof d.creation_ttl === "number" ? d.creation_ttl : 0,
-    renewable: bool(d.renewable, "renewable"),
-    policies: strings(d.policies, "policies"),
+    renewable: absent(d.renewable) ? false : bool(d.renewable, "renewable"),
+    policies: absent(d.policies) ? [] : strings(d.policies, "policies"),
   };
+}
+
+export async function lookupSelf(vault: VaultClient): Promise<TokenInfo> {
+  return tokenInfoFrom(await vault.request("GET", "auth/token/lookup-self"));
 }
 
 /** Renews the client's token by `incrementSeconds`; returns the TTL Vault granted (less when max TTL nears). */

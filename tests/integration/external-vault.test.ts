@@ -2,58 +2,22 @@
 // organisation's existing Vault; the charm installs nothing, authenticates with the operator's
 // vault-auth secret, keeps its token alive and brokers vault-kv against it.
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { charmPolicy } from "../../src/authorization.js";
 import * as approle from "../../src/vault/approle.js";
-import { VaultClient, type JsonObject } from "../../src/vault/client.js";
+import { VaultClient } from "../../src/vault/client.js";
 import { kv2 } from "../../src/vault/kv.js";
 import * as sys from "../../src/vault/sys.js";
-import { createCharmCa, issueServerCertificate } from "../../src/vault/tls.js";
 import { Sim } from "../sim/controller.js";
 import { projectRoot } from "../sim/paths.js";
-import { secretCarriers } from "./leaks.js";
-import { implementations, startServer, type RunningServer } from "./servers.js";
+import { filesUnder, secretCarriers } from "./leaks.js";
+import { createToken, startExternalVault, tokenTtl, type External } from "./external-server.js";
+import { implementations } from "./servers.js";
 
 const CONSUMER = join(projectRoot(), "examples", "kv-consumer");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface External {
-  server: RunningServer;
-  root: VaultClient;
-  caPem: string;
-  rootToken: string;
-}
-
-async function startExternalVault(impl: Parameters<typeof startServer>[0]): Promise<External> {
-  const ca = await createCharmCa("external Vault test CA");
-  const cert = await issueServerCertificate(ca, { commonName: "127.0.0.1", ipAddresses: ["127.0.0.1"], dnsNames: ["localhost"] });
-  const server = await startServer(impl, "127.0.0.1", { ...cert, caPem: ca.certPem });
-  const anonymous = new VaultClient({ url: server.url, caPem: ca.certPem });
-  const init = await sys.initialize(anonymous.withTimeout(120_000), 1, 1);
-  await sys.submitUnsealKey(anonymous, init.keys[0]!);
-  const root = anonymous.withToken(init.rootToken);
-  for (let i = 0; (await sys.health(root)).standby && i < 60; i++) await sleep(250);
-  await sys.enableAuthMethod(root, "approle", "approle");
-  await sys.putPolicy(root, "vault-charm", charmPolicy("charm-"));
-  return { server, root, caPem: ca.certPem, rootToken: init.rootToken };
-}
-
-async function createToken(root: VaultClient, policies: string[], ttl: string): Promise<{ token: string; accessor: string }> {
-  const r = await root.request("POST", "auth/token/create", { body: { policies, ttl, explicit_max_ttl: "10m", renewable: true, no_default_policy: false } });
-  const auth = r.auth as JsonObject;
-  return { token: String(auth.client_token), accessor: String(auth.accessor) };
-}
-
-async function tokenTtl(root: VaultClient, accessor: string): Promise<number | null> {
-  try {
-    const r = await root.request("POST", "auth/token/lookup-accessor", { body: { accessor } });
-    return Number((r.data as JsonObject).ttl);
-  } catch {
-    return null;
-  }
-}
 
 for (const impl of implementations()) {
   describe.skipIf(!impl.bin)(`external-Vault mode on ${impl.name}${impl.bin ? "" : " (binary not installed: skipped)"}`, () => {
@@ -180,10 +144,56 @@ for (const impl of implementations()) {
       expect(failed.message).toMatch(/^External Vault credentials lack/);
     });
 
+    it("issue 16.1: works with a token that never expires (the root token, whose lookup-self Vault and OpenBao answer without renewable)", async () => {
+      await sim.updateSecret("vault-auth", { token: external.rootToken });
+      expect(sim.unit("vault/0").errorHook).toBeNull();
+      expect(status()).toMatchObject({ status: "active", message: `External Vault ${external.server.url} (brokering vault-kv)` });
+      await sim.runHook("vault/0", "update-status");
+      expect(sim.unit("vault/0").errorHook).toBeNull();
+      const get = await sim.runAction("vault/0", "kv-get", { path: "charm-kv-consumer-demo/ops/db", key: "password" });
+      expect(get.results.value).toBe("ext-pw-5d1e8a");
+    });
+
+    it("issue 16.2: refuses an http:// vault-url before sending anything, unless vault-allow-insecure-http=true", async () => {
+      // A listener that counts connections: the charm must not even connect to an http:// URL.
+      let connections = 0;
+      const listener = createServer((socket) => {
+        connections++;
+        socket.destroy();
+      });
+      await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
+      const httpUrl = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
+      try {
+        await sim.setConfig("vault", { "vault-url": httpUrl });
+        expect(sim.unit("vault/0").errorHook).toBeNull();
+        expect(status()).toMatchObject({
+          status: "blocked",
+          message: `External Vault: vault-url ${httpUrl} is http://, which sends credentials and secrets in clear text: use https://, or set vault-allow-insecure-http=true on a trusted network`,
+        });
+        const get = await sim.runAction("vault/0", "kv-get", { path: "charm-kv-consumer-demo/ops/db", key: "password" });
+        expect(get.status).toBe("failed");
+        expect(get.message).toMatch(/^External Vault: vault-url http:\/\/127\.0\.0\.1:\d+ is http:\/\//);
+        await sim.runHook("vault/0", "update-status");
+        expect(connections).toBe(0);
+
+        await sim.setConfig("vault", { "vault-allow-insecure-http": "true" });
+        expect(connections).toBeGreaterThan(0);
+        expect(status()).toMatchObject({ status: "waiting", message: `External Vault at ${httpUrl} does not answer` });
+        expect(charmLog()).toContain(`vault-url ${httpUrl} is http:// (vault-allow-insecure-http=true): credentials and secrets cross the network in clear text`);
+      } finally {
+        await sim.setConfig("vault", { "vault-url": external.server.url }, ["vault-allow-insecure-http"]);
+        listener.close();
+      }
+      expect(status().status).toBe("active");
+    });
+
     it("keeps tokens and secret-ids out of logs and hook-tool arguments", () => {
       const carriers = secretCarriers(sim, handled);
-      // No local Vault here: the charm's log and its cached external login (a token, never the secret-id).
-      expect(carriers.scannedFiles).toBeGreaterThanOrEqual(2);
+      // No local Vault here: the charm's log. Its cached AppRole login (a token, never the secret-id)
+      // was revoked and removed when vault-auth moved back to a token.
+      expect(carriers.scannedFiles).toBeGreaterThanOrEqual(1);
+      expect(filesUnder(sim.unit("vault/0").dataDir).filter((f) => f.endsWith("external-login.json"))).toEqual([]);
+      expect(charmLog()).toContain("revoked the external Vault token made with the previous vault-auth credentials");
       expect(carriers.files).toEqual([]);
       // generate-secret-id returns its wrapping token, and kv-get (from the AppRole test) its value.
       expect(carriers.toolCalls.sort()).toEqual(["action generate-secret-id:action-set", "action kv-get:action-set"]);

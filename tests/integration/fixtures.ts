@@ -17,8 +17,10 @@ export interface ReadyVault {
   url: string;
 }
 
-export async function deployReadyVault(binary: string, prefix: string, config: Record<string, string> = {}): Promise<ReadyVault> {
+/** `beforeDeploy` runs on the opened model before the charm is deployed (e.g. to add workload config). */
+export async function deployReadyVault(binary: string, prefix: string, config: Record<string, string> = {}, beforeDeploy?: (sim: Sim) => void): Promise<ReadyVault> {
   const sim = await Sim.open(mkdtempSync(join(tmpdir(), prefix)), { vaultBinary: binary });
+  beforeDeploy?.(sim);
   await sim.deploy(projectRoot(), { app: "vault", config });
   const init = await sim.runAction("vault/0", "initialize", { "key-shares": 1, "key-threshold": 1 });
   expect(init.status, init.message).toBe("completed");

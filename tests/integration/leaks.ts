@@ -66,8 +66,10 @@ export const SECRET_RETURNING_ACTIONS = new Set(Object.keys(SECRET_RESULTS));
  * Secret content keys that are not confidential: certificates (public by nature; their keys are
  * scanned) and what etcd_client/v0 groups into its secrets only by habit: the etcd user name (the CN
  * of our own certificate), the client URLs (also in the `endpoints` databag key) and the TLS flag.
+ * In vault-auth, `runner-role` and `approle-mount` are names that make up Vault paths (in policies,
+ * log lines naming a path); the ids and secret-ids beside them are scanned.
  */
-const PUBLIC_KEYS = new Set(["certificate", "mtls-cert", "tls-ca", "tls", "username", "uris"]);
+const PUBLIC_KEYS = new Set(["certificate", "mtls-cert", "tls-ca", "tls", "username", "uris", "runner-role", "approle-mount"]);
 
 /** Values that hold several secrets: unseal shares (comma or newline separated), kv data (JSON). */
 const LISTS = new Set(["keys", "unseal-keys"]);
@@ -143,6 +145,9 @@ export function transcriptOf(sim: Sim): Transcript {
   return { model: sim.paths.dir, logs, argv, probeUnits };
 }
 
+/** AppRole role-ids: the charm's own, and vault-auth's worker and runner ones. */
+const ROLE_ID_KEYS = new Set(["role-id", "worker-role-id", "runner-role-id"]);
+
 /** Vault's own log (not the charm's) under a unit's machine. */
 const WORKLOAD_LOG = /\/var\/log\//;
 
@@ -158,7 +163,7 @@ export function leaksIn(transcript: Transcript, registry: SecretRegistry): strin
   const needles = [...registry.entries()];
   for (const [file, text] of transcript.logs) {
     for (const [value, { source, key }] of needles) {
-      if (key === "role-id" && WORKLOAD_LOG.test(file)) continue;
+      if (ROLE_ID_KEYS.has(key) && WORKLOAD_LOG.test(file)) continue;
       if (text.includes(value)) found.push(`${file}: ${source}`);
     }
   }

@@ -46,7 +46,8 @@ export interface ServerTls {
 }
 
 /** In-memory storage: both implementations have it (OpenBao 2 dropped `file`), and tests need no persistence. */
-export async function startServer(impl: Implementation, host = "127.0.0.1", tls?: ServerTls): Promise<RunningServer> {
+/** `extraConfig`: more HCL for the server's config (e.g. an OpenBao declarative audit device). */
+export async function startServer(impl: Implementation, host = "127.0.0.1", tls?: ServerTls, extraConfig = ""): Promise<RunningServer> {
   const bin = impl.bin;
   if (!bin) throw new Error(`${impl.name} is not installed`);
   const dir = mkdtempSync(join(tmpdir(), "vault-test-"));
@@ -68,6 +69,7 @@ export async function startServer(impl: Implementation, host = "127.0.0.1", tls?
       `cluster_addr = "https://${host}:${clusterPort}"`,
       'storage "inmem" {}',
       `listener "tcp" {\n  address = "${host}:${port}"\n  cluster_address = "${host}:${clusterPort}"\n  ${listenerTls}\n}`,
+      extraConfig,
       "",
     ].join("\n"),
   );

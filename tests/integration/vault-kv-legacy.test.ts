@@ -65,15 +65,24 @@ for (const impl of implementations()) {
       await expect(kv1.read(unit0, "charm-legacy", "isolated-1/db")).rejects.toBeInstanceOf(VaultPermissionDeniedError);
     });
 
-    it("gives a shared requirer the whole backend", async () => {
+    it("gives another application's non-isolated request the whole backend only when the operator shares it", async () => {
       await ready.sim.deploy(REQUIRER, { app: "shared", config: { isolated: "false" } });
       await ready.sim.integrate("vault:secrets", "shared:secrets");
+      expect(ready.sim.unit("vault/0").status).toMatchObject({
+        status: "blocked",
+        message: expect.stringContaining("shared/0: backend charm-legacy belongs to application isolated") as string,
+      });
+      expect(Object.keys(ready.sim.model.relations.find((r) => r.ends.some((e) => e.app === "shared"))!.unitData["vault/0"] ?? {})).not.toContain("shared/0_token");
+      await ready.sim.setConfig("vault", { "kv-shared-backends": "charm-legacy" });
+      expect(ready.sim.unit("vault/0").status.message).toBe("Unsealed (active)");
       const bag = ready.sim.model.relations.find((r) => r.ends.some((e) => e.app === "shared"))!.unitData["vault/0"];
       const token = jsonValue(bag, "shared/0_token");
       const unit = clientFrom(ready, "shared/0");
       const secretId = String((await sys.unwrap(unit, token)).secret_id);
       const session = await approle.login(unit, "approle", jsonValue(bag, "shared/0_role_id"), secretId);
       expect(await kv1.read(clientFrom(ready, "shared/0", session.token), "charm-legacy", "isolated-1/db")).toEqual({ password: "p1" });
+      await ready.sim.removeRelation(ready.sim.model.relations.find((r) => r.ends.some((e) => e.app === "shared"))!.id);
+      await ready.sim.setConfig("vault", { "kv-shared-backends": "" });
     });
 
     it("refuses a backend outside charm-*, creates nothing, and says which unit and why", async () => {

@@ -126,7 +126,7 @@ export class Sim {
       const unit: UnitState = {
         name,
         app: appName,
-        address: `${this.model.addressPrefix}${this.nextOctet()}`,
+        address: this.nextAddress(),
         charmDir,
         dataDir: join(dir, "root"),
         life: "alive",
@@ -473,9 +473,16 @@ export class Sim {
     this.model.queue.push({ unit, event });
   }
 
-  private nextOctet(): number {
-    if (this.model.nextAddressOctet > 254) throw new SimError("this model has used all 253 unit addresses of its /24");
-    return this.model.nextAddressOctet++;
+  /**
+   * The model's next unit address: <addressPrefix>2 to 254, then on into the following /24s of the
+   * same /16 (a model of hundreds of units, for the scale benchmark).
+   */
+  private nextAddress(): string {
+    const index = this.model.nextAddressOctet++ - 2;
+    const [a, b, c] = this.model.addressPrefix.split(".").map(Number) as [number, number, number];
+    const block = c + Math.floor(index / 253);
+    if (block > 255) throw new SimError("this model has used every unit address of its /16");
+    return `${a}.${b}.${block}.${(index % 253) + 2}`;
   }
 
   // ---- lookups and validation ---------------------------------------------------------

@@ -3,10 +3,12 @@
 import { spawn } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { pinnedNodeDir } from "../../scripts/hook-node.js";
 import { applyPending, commitRefusal } from "./commit.js";
 import type { HookServer } from "./hook-server.js";
 import { emptyPending, type HookRuntime } from "./hooktools/context.js";
 import { jujuVersion } from "./juju-version.js";
+import { projectRoot } from "./paths.js";
 import type { ModelPaths } from "./store.js";
 import type { HookContextInfo, HookEvent, ModelState } from "./types.js";
 
@@ -67,7 +69,8 @@ function hookEnv(model: ModelState, paths: ModelPaths, info: HookContextInfo, ev
     TERM: "tmux-256color",
     DEBIAN_FRONTEND: "noninteractive",
     APT_LISTCHANGES_FRONTEND: "none",
-    PATH: `${paths.tools}:${paths.shims}:${process.env.PATH ?? "/usr/bin:/bin"}`,
+    // Hooks run on the Node runtime the .charm ships (a source tree's dispatch runs `node` from PATH).
+    PATH: `${paths.tools}:${paths.shims}:${pinnedNodeDir(projectRoot())}:${process.env.PATH ?? "/usr/bin:/bin"}`,
     // The simulator's one seam: where this unit's "machine" keeps its files.
     VAULT_CHARM_SIM_ROOT: unit.dataDir,
     ...extra,

@@ -43,6 +43,9 @@ start() {
   unit="$root/etc/systemd/system/$svc.service"
   [ -f "$unit" ] || { echo "Failed to start $svc.service: Unit $svc.service not found." >&2; exit 5; }
   exec_start="$(sed -n 's/^ExecStart=//p' "$unit" | sed "s#/snap/bin/vault#$(cat "$shims/vault-bin")#")"
+  # The model's own workload config, beside the charm's (a test's declarative audit device: OpenBao
+  # accepts audit devices only from its config files; the server merges every -config it is given).
+  [ -f "$shims/workload-extra.hcl" ] && exec_start="$exec_start -config=$shims/workload-extra.hcl"
   echo "exec $exec_start" >> "$root/shim-calls.log"
   setsid sh -c "exec $exec_start" >> "$root/var/log/$svc.log" 2>&1 < /dev/null &
   echo $! > "$run/$svc.pid"
@@ -70,6 +73,9 @@ const VAULT = `#!/bin/sh
 # The snap's \`vault\` command: the model's workload binary.
 exec "$(cat "$(dirname "$0")/vault-bin")" "$@"
 `;
+
+/** File in the shims directory that every unit's Vault server also loads as config, when present. */
+export const WORKLOAD_EXTRA_CONFIG = "workload-extra.hcl";
 
 export function writeShims(dir: string, vaultBinary: string): void {
   mkdirSync(dir, { recursive: true });

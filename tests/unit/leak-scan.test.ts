@@ -83,4 +83,17 @@ describe("leak scan", () => {
     );
     expect(leaks).toEqual(["logs/vault-0.log: secret vault-approle-charm revision 3 key role-id", "units/vault-1/root/var/log/vault.log: result root-token of action initialize 1"]);
   });
+
+  it("scans vault-auth's pull-authentication fields: worker and runner ids and the worker's secret-id, not the role name", () => {
+    const pull = new Map() as SecretRegistry;
+    const fields = { "worker-role-id": "w-role-0a1b2c3d", "worker-secret-id": "w-secret-4e5f6a7b", "runner-role-id": "r-role-8c9d0e1f", "runner-role": "vault-charm-runner" };
+    const content = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, b64(v)]));
+    harvestSecrets({ model: { secrets: { v: { id: "v", name: "vault-auth", revisions: [{ revision: 1, content }] } }, actions: {}, relations: [] } } as unknown as Sim, pull);
+    expect([...pull.keys()].sort()).toEqual(["r-role-8c9d0e1f", "w-role-0a1b2c3d", "w-secret-4e5f6a7b"]);
+    const line = `INFO vault/0 update-status: ${fields["worker-secret-id"]} ${fields["runner-role-id"]} auth/approle/role/${fields["runner-role"]}/secret-id\n`;
+    expect(leaksIn(transcript({ logs: new Map([["logs/vault-0.log", line]]) }), pull)).toEqual([
+      "logs/vault-0.log: secret vault-auth revision 1 key worker-secret-id",
+      "logs/vault-0.log: secret vault-auth revision 1 key runner-role-id",
+    ]);
+  });
 });

@@ -3,6 +3,8 @@ import { legacyMountName, legacyRoleName, UnsafeNameError, v0MountName, v0RoleNa
 import { cidrWithin, isCidr } from "../../src/cidr.js";
 import { detectDialect, parseLegacyRequest, parseV0Request } from "../../src/relations/vault-kv/requests.js";
 
+const LIMITS = { breadth: { ipv4: 8, ipv6: 32 } };
+
 const uuid = "0e3b5f6e-8c1a-4a4e-9d39-bbbed95a405d";
 const j = (v: unknown) => JSON.stringify(v);
 const legacyBag = {
@@ -15,7 +17,7 @@ const legacyBag = {
 
 describe("legacy requests", () => {
   it("accepts JSON-encoded and raw values", () => {
-    const parsed = parseLegacyRequest("ceph-osd/0", legacyBag);
+    const parsed = parseLegacyRequest("ceph-osd/0", legacyBag, LIMITS);
     expect(parsed).toEqual({
       kind: "valid",
       request: {
@@ -24,25 +26,26 @@ describe("legacy requests", () => {
         backend: "charm-vaultlocker",
         hostname: "juju-ceph-0",
         isolated: true,
-        accessAddress: "127.0.0.5",
+        accessCidr: "127.0.0.5/32",
+        cidrs: ["127.0.0.5/32"],
       },
     });
-    const raw = parseLegacyRequest("ceph-osd/0", { secret_backend: "charm-x", access_address: "127.0.0.5", hostname: "h", isolated: "false" });
+    const raw = parseLegacyRequest("ceph-osd/0", { secret_backend: "charm-x", access_address: "127.0.0.5", hostname: "h", isolated: "false" }, LIMITS);
     expect(raw).toMatchObject({ kind: "valid", request: { unitName: "ceph-osd/0", isolated: false } });
   });
 
   it("waits for an incomplete request", () => {
-    expect(parseLegacyRequest("a/0", {}).kind).toBe("incomplete");
-    expect(parseLegacyRequest("a/0", { secret_backend: j("charm-x") }).kind).toBe("incomplete");
+    expect(parseLegacyRequest("a/0", {}, LIMITS).kind).toBe("incomplete");
+    expect(parseLegacyRequest("a/0", { secret_backend: j("charm-x") }, LIMITS).kind).toBe("incomplete");
   });
 
   it("refuses a backend without the charm- prefix, naming the unit", () => {
-    const parsed = parseLegacyRequest("ceph-osd/0", { ...legacyBag, secret_backend: j("secret") });
+    const parsed = parseLegacyRequest("ceph-osd/0", { ...legacyBag, secret_backend: j("secret") }, LIMITS);
     expect(parsed).toEqual({ kind: "invalid", reason: 'ceph-osd/0: secret_backend "secret" does not start with "charm-"' });
   });
 
   it("refuses a unit_name naming another unit", () => {
-    const parsed = parseLegacyRequest("ceph-osd/1", legacyBag);
+    const parsed = parseLegacyRequest("ceph-osd/1", legacyBag, LIMITS);
     expect(parsed.kind).toBe("invalid");
   });
 });
@@ -52,16 +55,19 @@ describe("v0 requests", () => {
   const unitBag = { nonce: "3081279da89c48a32923473c2c587019", egress_subnet: "127.0.0.7/32, 10.1.1.0/24" };
 
   it("accepts a complete request", () => {
-    expect(parseV0Request("barbican/0", appBag, unitBag)).toEqual({
+    expect(parseV0Request("barbican/0", appBag, unitBag, LIMITS)).toEqual({
       kind: "valid",
-      request: { unit: "barbican/0", app: "barbican", mountSuffix: "secrets", nonce: unitBag.nonce, egressSubnets: ["127.0.0.7/32", "10.1.1.0/24"] },
+      request: { unit: "barbican/0", app: "barbican", mountSuffix: "secrets", nonce: unitBag.nonce, egressSubnets: ["10.1.1.0/24", "127.0.0.7/32"] },
     });
   });
 
   it("refuses bad CIDRs and nonces", () => {
-    expect(parseV0Request("b/0", appBag, { ...unitBag, egress_subnet: "0.0.0.0/0" }).kind).toBe("invalid");
-    expect(parseV0Request("b/0", appBag, { ...unitBag, egress_subnet: "10.0.0.1" }).kind).toBe("invalid");
-    expect(parseV0Request("b/0", appBag, { ...unitBag, nonce: "x y" }).kind).toBe("invalid");
+    expect(parseV0Request("b/0", appBag, { ...unitBag, egress_subnet: "0.0.0.0/0" }, LIMITS).kind).toBe("invalid");
+    expect(parseV0Request("b/0", appBag, { ...unitBag, egress_subnet: "10.0.0.1" }, LIMITS).kind).toBe("invalid");
+    expect(parseV0Request("b/0", appBag, { ...unitBag, nonce: "x y" }, LIMITS).kind).toBe("invalid");
+    expect(parseV0Request("b/0", appBag, { ...unitBag, egress_subnet: "::ffff:0.0.0.0/96" }, LIMITS).kind).toBe("invalid");
+    expect(parseV0Request("b/0", appBag, { ...unitBag, egress_subnet: "0.0.0.0/1,128.0.0.0/1" }, LIMITS).kind).toBe("invalid");
+    expect(parseV0Request("b/0", appBag, { ...unitBag, egress_subnet: "::/1,8000::/1" }, LIMITS).kind).toBe("invalid");
   });
 });
 
@@ -79,8 +85,11 @@ describe("CIDRs", () => {
     ["127.0.0.1/32", true],
     ["10.0.0.0/8", true],
     ["fd00::/64", true],
-    ["0.0.0.0/0", false],
+    ["0.0.0.0/0", true],
     ["10.0.0.0/33", false],
+    ["fe80::1%lo/128", false],
+    ["127.000.0.1/32", false],
+    ["::/1", false],
     ["10.0.0.0", false],
     ["10.0.0.0/8/8", false],
     ["x/8", false],
@@ -136,7 +145,7 @@ describe("hostile relation values", () => {
   it(`never crashes and never accepts a name outside charm-* (${cases.length} cases)`, () => {
     expect(cases.length).toBeGreaterThan(500);
     for (const [, bag] of cases) {
-      const parsed = parseLegacyRequest("ceph-osd/0", bag);
+      const parsed = parseLegacyRequest("ceph-osd/0", bag, LIMITS);
       if (parsed.kind !== "valid") continue;
       const { backend, hostname, unitName } = parsed.request;
       expect(legacyMountName(backend, "charm-")).toMatch(/^charm-[a-z0-9-]+$/);
@@ -151,7 +160,7 @@ describe("hostile relation values", () => {
       for (const key of ["mount_suffix", "nonce", "egress_subnet"] as const) {
         const appBag = { mount_suffix: key === "mount_suffix" ? s : "secrets" };
         const unitBag = { nonce: key === "nonce" ? s : "abcdef0123456789", egress_subnet: key === "egress_subnet" ? s : "127.0.0.9/32" };
-        const parsed = parseV0Request("app/0", appBag, unitBag);
+        const parsed = parseV0Request("app/0", appBag, unitBag, LIMITS);
         if (parsed.kind !== "valid") continue;
         accepted += 1;
         const mount = v0MountName(parsed.request.app, parsed.request.mountSuffix, "charm-");

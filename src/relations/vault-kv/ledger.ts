@@ -16,10 +16,22 @@ export interface ConsumerRecord {
   mount: string;
   /** Hash of everything the credential depends on; a change issues a new one. */
   inputs: string;
+  /** Fingerprint of the unit's bag, its app's and the config when it was last served (unset: look again). */
+  seen?: string;
   /** Incremented with each credential issued; secret-ids carry it in their metadata. */
   generation: number;
   /** Legacy: the requirer's own unit_name, which prefixes its keys in the databag. */
   credentialKey?: string;
+  /** Legacy: whether the unit's policy is confined to its host path, the host name, and its access address block. */
+  isolated?: boolean;
+  hostname?: string;
+  access?: string;
+  /** Legacy: a token was republished because the last was unwrapped and never used; set until a login is seen. */
+  healPending?: boolean;
+  /** Legacy: the current generation's secret-id has been used to log in. */
+  confirmed?: boolean;
+  /** v0: the nonce the unit's credentials are listed under. */
+  nonce?: string;
   /** v0: the Juju secret holding the credentials (which secret-id each revision holds: src/secrets/ledger.ts). */
   secretId?: string;
   /** Written by earlier versions, moved to the secrets ledger when read (see adoptRevisionFields). */

@@ -5,28 +5,22 @@ import { generateWrappedSecretId } from "../../vault/approle.js";
 import { wrappingTokenAlive } from "../../vault/sys.js";
 import type { Hook } from "../../hook.js";
 import { changedKeys, relationGet, relationIds, relationSet } from "../../juju/index.js";
-import { blocked } from "../../status.js";
-import { bindCidrs, type ConsumerRelation, type ServeContext } from "./context.js";
-import { destroySecretIds, inputsHash, liveSecretIds, secretIdMetadata } from "./credentials.js";
+import { bindCidrs, isConsumerFault, refuse, type ConsumerRelation, type ServeContext } from "./context.js";
+import { destroySecretIds, inputsHash, liveSecretIds, retireRole, secretIdMetadata } from "./credentials.js";
 import { ledgerKey } from "./ledger.js";
 import { legacyMountName, legacyRoleName } from "./naming.js";
 import { isolatedBackendPolicy, sharedBackendPolicy } from "./policies.js";
-import { isCidr } from "../../cidr.js";
-import { jsonOrRaw, parseLegacyRequest } from "./requests.js";
+import { jsonOrRaw, parseLegacyRequest, type LegacyRequest } from "./requests.js";
+import { consumerRoleName } from "./tenants.js";
 import { CONSUMER_APPROLE_MOUNT, ensureKvMount, ensurePolicy, ensureRole } from "./vault-objects.js";
 
 const json = (value: string) => JSON.stringify(value);
 /** `<unit_name>_role_id` and `<unit_name>_token`: one requirer unit's credentials. */
 const CREDENTIAL_KEY = /_(role_id|token)$/;
 
-/** The unit's egress subnets, as Juju put them in its bag. */
-function egressSubnets(bag: Record<string, string>): string[] {
-  return (bag["egress-subnets"] ?? "").split(",").map((s) => s.trim()).filter(isCidr);
-}
-
 /** Serves every unit of one legacy relation; returns the ledger keys still wanted. */
 export async function serveLegacy(ctx: ServeContext, relation: ConsumerRelation): Promise<Set<string>> {
-  const { hook, vault } = ctx;
+  const { hook } = ctx;
   const relationId = relation.id;
   const own = relationGet(relationId, hook.juju.unitName);
   const desired: Record<string, string> = {
@@ -35,69 +29,159 @@ export async function serveLegacy(ctx: ServeContext, relation: ConsumerRelation)
     vault_ca: ctx.endpoint.caPem ? json(Buffer.from(ctx.endpoint.caPem).toString("base64")) : "",
   };
   const wanted = new Set<string>();
+  const keep = (credentialKey: string | undefined) => {
+    for (const suffix of ["_role_id", "_token"]) if (credentialKey && own[`${credentialKey}${suffix}`]) desired[`${credentialKey}${suffix}`] = own[`${credentialKey}${suffix}`]!;
+  };
   for (const [unit, bag] of relation.unitBags) {
     const key = ledgerKey(relationId, unit);
-    const parsed = parseLegacyRequest(unit, bag);
+    const record = ctx.ledger[key];
+    const seen = bag ? ctx.fingerprint(bag, {}) : null;
+    if (record && (bag === null || (record.seen === seen && !ctx.recheck(key)))) {
+      // Nothing it depends on changed since it was served: no Vault request for it this hook.
+      wanted.add(key);
+      keep(record.credentialKey);
+      continue;
+    }
+    if (!bag) continue;
+    const parsed = parseLegacyRequest(unit, bag, ctx.limits);
     if (parsed.kind === "incomplete") {
-      if (ctx.ledger[key]) wanted.add(key);
+      if (record) {
+        wanted.add(key);
+        keep(record.credentialKey);
+      }
       continue;
     }
     if (parsed.kind === "invalid") {
-      hook.log.warn(`vault-kv (secrets:${relationId}) refused: ${parsed.reason}`);
-      ctx.verdicts.push(blocked(`vault-kv request refused: ${parsed.reason}`));
+      refuse(ctx, relation, unit, parsed.reason);
       continue;
     }
-    const request = parsed.request;
-    const prefix = hook.config.kvMountPrefix;
-    const mount = legacyMountName(request.backend, prefix);
-    const role = legacyRoleName(request.unitName, prefix);
-    const cidrs = bindCidrs(hook, [`${request.accessAddress}/32`, ...egressSubnets(bag)]);
-    await ensureKvMount(vault, ctx.mounts, mount, 1, unit);
-    await ensurePolicy(vault, role, request.isolated ? isolatedBackendPolicy(mount, request.hostname) : sharedBackendPolicy(mount));
-    const roleId = await ensureRole(vault, role, { tokenPolicies: [role], tokenTtl: hook.config.tokenTtl, tokenMaxTtl: hook.config.tokenTtl, tokenBoundCidrs: cidrs, secretIdBoundCidrs: cidrs });
-
-    const inputs = inputsHash({ mount, isolated: request.isolated, hostname: request.hostname, cidrs, ttl: hook.config.tokenTtl });
-    const record = ctx.ledger[key];
-    const tokenKey = `${request.unitName}_token`;
-    const published = own[tokenKey] ? jsonOrRaw(own[tokenKey]) : null;
-    let generation = record?.generation ?? 0;
-    let reissue = !record || record.inputs !== inputs || record.role !== role || ctx.refresh.has(key) || typeof published !== "string";
-    if (!reissue) {
-      // A consumer that never unwrapped before the wrap TTL ran out would be stuck: issue again.
-      const current = (await liveSecretIds(vault, role)).some((s) => s.generation === generation);
-      reissue = !current && !(await wrappingTokenAlive(vault, published as string));
+    try {
+      const token = await serveLegacyUnit(ctx, relation, key, parsed.request, own);
+      if (token === null) continue;
+      desired[`${parsed.request.unitName}_role_id`] = json(token.roleId);
+      desired[`${parsed.request.unitName}_token`] = token.wrapped;
+      ctx.ledger[key]!.seen = seen!;
+      wanted.add(key);
+    } catch (error) {
+      if (!isConsumerFault(error)) throw error;
+      // Vault refused something this unit asked for: it alone waits; what it had stays as it was,
+      // and the next hook tries again.
+      refuse(ctx, relation, unit, error.message);
+      if (record) {
+        wanted.add(key);
+        keep(record.credentialKey);
+        delete ctx.ledger[key]!.seen;
+      }
     }
-    desired[`${request.unitName}_role_id`] = json(roleId);
-    if (reissue) {
-      generation += 1;
-      const wrapped = await generateWrappedSecretId(vault, CONSUMER_APPROLE_MOUNT, role, hook.config.wrapTtl, {
-        cidrs,
-        tokenBoundCidrs: cidrs,
-        metadata: secretIdMetadata(unit, generation),
-      });
-      // The new token tells the requirer to unwrap again; the secret-ids it replaces go now, so a
-      // unit never holds two (a new leader reissues, and a stale token must not keep working).
-      const replaced = (await liveSecretIds(vault, role)).filter((s) => s.generation !== generation);
-      await destroySecretIds(vault, role, replaced.map((s) => s.accessor));
-      hook.log.info(`vault-kv: issued credentials for ${unit} (generation ${generation}${replaced.length ? `, ${replaced.length} older secret-id(s) revoked` : ""})`);
-      desired[tokenKey] = json(wrapped.token);
-    } else {
-      desired[tokenKey] = own[tokenKey]!;
-    }
-    ctx.ledger[key] = { dialect: "legacy", relationId, unit, role, mount, inputs, generation, credentialKey: request.unitName };
-    wanted.add(key);
   }
   // Keys of units no longer served go (their Vault objects are removed by the provider's sweep).
-  for (const existing of Object.keys(own)) {
-    if (CREDENTIAL_KEY.test(existing) && !(existing in desired)) {
-      const owner = existing.replace(/_(role_id|token)$/, "");
-      const stillServed = [...wanted].some((k) => ctx.ledger[k]?.credentialKey === owner);
-      if (!stillServed) desired[existing] = "";
-      else desired[existing] = own[existing]!;
-    }
-  }
+  for (const existing of Object.keys(own)) if (CREDENTIAL_KEY.test(existing) && !(existing in desired)) desired[existing] = "";
   relationSet(relationId, changedKeys(own, desired));
   return wanted;
+}
+
+/** One unit's backend, policy, AppRole and wrapped secret-id; null when its request is refused. */
+async function serveLegacyUnit(
+  ctx: ServeContext,
+  relation: ConsumerRelation,
+  key: string,
+  request: LegacyRequest,
+  own: Record<string, string>,
+): Promise<{ roleId: string; wrapped: string } | null> {
+  const { hook, vault } = ctx;
+  const unit = request.unit;
+  const prefix = hook.config.kvMountPrefix;
+  const mount = legacyMountName(request.backend, prefix);
+  const { mounts, tenancy } = await ctx.vaultState();
+  const problem = tenancy.legacyBackendProblem(mount, relation.app, request, ctx.ledger, key, new Set(hook.config.kvSharedBackends));
+  if (problem) {
+    refuse(ctx, relation, unit, problem);
+    return null;
+  }
+  const record = ctx.ledger[key];
+  const role = consumerRoleName(ctx.ledger, key, legacyRoleName(request.unitName, prefix), prefix, mount);
+  const cidrs = bindCidrs(hook, request.cidrs);
+  await ensureKvMount(vault, mounts, mount, 1, relation.app);
+  await ensurePolicy(vault, role, request.isolated ? isolatedBackendPolicy(mount, request.hostname) : sharedBackendPolicy(mount));
+  const roleId = await ensureRole(vault, role, { tokenPolicies: [role], tokenTtl: hook.config.tokenTtl, tokenMaxTtl: hook.config.tokenTtl, tokenBoundCidrs: cidrs, secretIdBoundCidrs: cidrs });
+  if (record && record.role !== role) await retireRole(ctx, record.role, unit);
+
+  const inputs = inputsHash({ mount, isolated: request.isolated, hostname: request.hostname, cidrs, ttl: hook.config.tokenTtl, key: request.unitName });
+  const tokenKey = `${request.unitName}_token`;
+  const published = own[tokenKey] ? jsonOrRaw(own[tokenKey]) : null;
+  let generation = record?.generation ?? 0;
+  let reissue = !record || record.inputs !== inputs || record.role !== role || ctx.refresh.has(key) || typeof published !== "string";
+  let healPending = record?.healPending ?? false;
+  let confirmed = record?.confirmed ?? false;
+  if (!reissue) {
+    const state = await publishedState(ctx, role, unit, generation, published as string);
+    if (state === "used") {
+      healPending = false;
+      confirmed = true;
+    }
+    // Gone, or nearly used up: issue again. Unwrapped but never used to log in: maybe not by its
+    // unit (every requirer unit can read the leader's bag), so once, until a login shows the unit
+    // has its secret-id, a new token; the old secret-id goes with the reissue below.
+    reissue = state === "gone" || state === "worn" || (state === "unwrapped-unused" && !healPending);
+    if (state === "unwrapped-unused" && !healPending) {
+      healPending = true;
+      hook.log.warn(`vault-kv: the token published for ${unit} was unwrapped but its secret-id never logged in; publishing a new one (if ${unit} did not unwrap it, someone else did)`);
+    }
+  }
+  let wrapped = own[tokenKey]!;
+  if (reissue) {
+    generation += 1;
+    const issued = await generateWrappedSecretId(vault, CONSUMER_APPROLE_MOUNT, role, hook.config.wrapTtl, {
+      cidrs,
+      tokenBoundCidrs: cidrs,
+      metadata: secretIdMetadata(unit, generation),
+      numUses: LEGACY_SECRET_ID_USES,
+    });
+    // The new token tells the requirer to unwrap again; the secret-ids it replaces go now, so a
+    // unit never holds two (a new leader reissues, and a stale token must not keep working). A
+    // secret-id of another unit (a role name reused after a failed hook) goes too.
+    const replaced = (await liveSecretIds(vault, role)).filter((s) => s.generation !== generation || s.unit !== unit);
+    await destroySecretIds(vault, role, replaced.map((s) => s.accessor));
+    hook.log.info(`vault-kv: issued credentials for ${unit} (generation ${generation}${replaced.length ? `, ${replaced.length} older secret-id(s) revoked` : ""})`);
+    wrapped = json(issued.token);
+    confirmed = false;
+  }
+  ctx.ledger[key] = {
+    dialect: "legacy",
+    relationId: relation.id,
+    unit,
+    role,
+    mount,
+    inputs,
+    generation,
+    credentialKey: request.unitName,
+    isolated: request.isolated,
+    hostname: request.hostname,
+    access: request.accessCidr,
+    ...(healPending ? { healPending } : {}),
+    ...(confirmed ? { confirmed } : {}),
+  };
+  return { roleId, wrapped };
+}
+
+/**
+ * Legacy secret-ids allow this many logins. Vault counts each login down, which is the one sign
+ * the charm has that the unit itself got its secret-id: a thief's login from another address is
+ * refused before it counts. At half, the unit is issued a new one.
+ */
+const LEGACY_SECRET_ID_USES = 1_000_000;
+
+type PublishedState = "gone" | "worn" | "waiting" | "used" | "unwrapped-unused";
+
+/** Where the current generation's credential stands, from Vault's side. */
+async function publishedState(ctx: ServeContext, role: string, unit: string, generation: number, token: string): Promise<PublishedState> {
+  const current = (await liveSecretIds(ctx.vault, role)).find((s) => s.generation === generation && s.unit === unit);
+  if (!current) return (await wrappingTokenAlive(ctx.vault, token)) ? "waiting" : "gone";
+  // Issued by an earlier version with unlimited uses: nothing to tell from.
+  if (current.numUses === 0) return "used";
+  if (current.numUses < LEGACY_SECRET_ID_USES / 2) return "worn";
+  if (current.numUses < LEGACY_SECRET_ID_USES) return "used";
+  return (await wrappingTokenAlive(ctx.vault, token)) ? "waiting" : "unwrapped-unused";
 }
 
 /**

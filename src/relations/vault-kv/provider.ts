@@ -2,20 +2,22 @@
 // requirer speaks, then sweep what the ledger holds for units and relations that are gone: their
 // AppRoles, policies and credential secrets (the data in their mounts is kept).
 import type { Hook } from "../../hook.js";
-import { relationGet, relationIds, relationRemoteApp, relationUnits, secretRemove, SecretNotFoundError } from "../../juju/index.js";
+import { relationGet, relationIds, relationRemoteApp, relationUnits, secretRemove, SecretNotFoundError, stateGetAll, stateSet } from "../../juju/index.js";
 import { secretDueForReissue } from "../../secrets/events.js";
 import { CredentialLedger, sameSecret } from "../../secrets/ledger.js";
-import { blocked, type Verdict } from "../../status.js";
+import type { Verdict } from "../../status.js";
 import type { VaultClient } from "../../vault/client.js";
-import { listMounts } from "../../vault/sys.js";
+import { listMounts, type MountInfo } from "../../vault/sys.js";
 import type { VaultEndpoint } from "../../workload.js";
-import type { ConsumerRelation, ServeContext } from "./context.js";
-import { readLedger, writeLedger, type ConsumerRecord } from "./ledger.js";
+import { isConsumerFault, refuse, type ConsumerRelation, type ServeContext } from "./context.js";
+import { ledgerKey, readLedger, writeLedger, type ConsumerRecord } from "./ledger.js";
+import { inputsFingerprint, lookScope } from "./scope.js";
+import { peerAppValue, setPeerAppValues } from "../peers.js";
 import { serveLegacy } from "./legacy.js";
 import { detectDialect } from "./requests.js";
 import { serveV0 } from "./v0.js";
-import { CONSUMER_APPROLE_MOUNT, MountConflictError, removeConsumer } from "./vault-objects.js";
-import { UnsafeNameError } from "./naming.js";
+import { Tenancy } from "./tenants.js";
+import { CONSUMER_APPROLE_MOUNT, removeConsumer } from "./vault-objects.js";
 
 export const VAULT_KV_ENDPOINTS = ["secrets", "vault-kv"] as const;
 
@@ -38,6 +40,24 @@ async function removeRecord(hook: Hook, vault: VaultClient, record: ConsumerReco
   hook.log.info(`vault-kv: removed ${record.role} (${record.unit} left relation ${record.relationId}); data in ${record.mount} is kept`);
 }
 
+const LEAVING_KEY = "vault-kv-unit-leaving";
+/** Peer app key: the unit that served the consumers last. */
+const SERVED_BY_KEY = "vault-kv-served-by";
+
+/**
+ * Whether this unit is on its way out. In its own relation-departed hooks (JUJU_DEPARTING_UNIT is
+ * itself) every consumer leaves its view one by one, though none of them left the relation: the
+ * unit remembers it, and never again removes consumers' credentials on the strength of what it sees.
+ */
+function unitIsLeaving(hook: Hook): boolean {
+  if (hook.event.type === "lifecycle" && (hook.event.hook === "stop" || hook.event.hook === "remove")) return true;
+  if (hook.juju.departingUnit && hook.juju.departingUnit === hook.juju.unitName) {
+    stateSet({ [LEAVING_KEY]: "true" });
+    return true;
+  }
+  return stateGetAll()[LEAVING_KEY] === "true";
+}
+
 export async function reconcileVaultKv(hook: Hook, vault: VaultClient, endpoint: VaultEndpoint, options: ProviderOptions = {}): Promise<Verdict[]> {
   if (!hook.isLeader) return [];
   const before = readLedger(hook.juju.appName);
@@ -46,36 +66,68 @@ export async function reconcileVaultKv(hook: Hook, vault: VaultClient, endpoint:
   for (const record of Object.values(ledger)) adoptRevisionFields(record, credentials);
   // secret-rotate (or secret-expired) for a consumer's credentials: that consumer gets new ones.
   const due = secretDueForReissue(hook);
-  const refresh = (record: ConsumerRecord, key: string) => Boolean(options.refresh?.(record, key) || (due && sameSecret(record.secretId, due)));
-  const ctx: ServeContext = { hook, vault, mounts: await listMounts(vault), ledger, credentials, endpoint, verdicts: [], refresh: new Set(Object.keys(ledger).filter((k) => refresh(ledger[k]!, k))) };
+  const refresh = new Set(Object.keys(ledger).filter((key) => options.refresh?.(ledger[key], key) || (due && sameSecret(ledger[key]!.secretId, due))));
+  // A unit that did not serve the consumers last (leadership moved, whatever hook runs first)
+  // looks at every one of them: its own databag holds none of the legacy credentials yet.
+  const newLeader = peerAppValue(hook.juju.appName, SERVED_BY_KEY) !== hook.juju.unitName;
+  const scope = await lookScope(hook, vault, ledger, VAULT_KV_ENDPOINTS, Date.now(), options.refresh !== undefined || newLeader);
+  let state: Promise<{ mounts: Record<string, MountInfo>; tenancy: Tenancy }> | null = null;
+  const ctx: ServeContext = {
+    hook,
+    vault,
+    vaultState: () =>
+      (state ??= listMounts(vault).then((mounts) => ({ mounts, tenancy: Tenancy.read(hook.juju.appName, mounts) }))),
+    ledger,
+    credentials,
+    endpoint,
+    verdicts: [],
+    refresh,
+    limits: { breadth: hook.config.kvBindMinPrefix },
+    recheck: (key) => scope.full || refresh.has(key) || scope.recheck.has(key),
+    fingerprint: (unitBag, appBag) => inputsFingerprint(hook, unitBag, appBag),
+  };
   const wanted = new Set<string>();
   for (const name of VAULT_KV_ENDPOINTS) {
     for (const relationId of relationIds(name)) {
       const remoteApp = relationRemoteApp(relationId);
+      if (!remoteApp) continue;
+      const appChanged = scope.changed?.relationId === relationId && scope.changed.unit === null;
+      const look = (unit: string) => {
+        const key = ledgerKey(relationId, unit);
+        return appChanged || scope.changed?.unit === unit || !ledger[key]?.seen || ctx.recheck(key);
+      };
       const relation: ConsumerRelation = {
         id: relationId,
-        appBag: remoteApp ? relationGet(relationId, remoteApp, { app: true }) : {},
-        unitBags: new Map(relationUnits(relationId).map((u) => [u, relationGet(relationId, u)])),
+        endpoint: name,
+        app: remoteApp,
+        appBag: relationGet(relationId, remoteApp, { app: true }),
+        unitBags: new Map(relationUnits(relationId).map((u) => [u, look(u) ? relationGet(relationId, u) : null])),
       };
-      const dialect = detectDialect(relation.appBag, [...relation.unitBags.values()]);
+      const read = [...relation.unitBags.values()].filter((bag): bag is Record<string, string> => bag !== null);
+      const dialect = detectDialect(relation.appBag, read) ?? Object.values(ledger).find((r) => r.relationId === relationId)?.dialect;
       if (!dialect) continue;
       try {
         const kept = dialect === "legacy" ? await serveLegacy(ctx, relation) : await serveV0(ctx, relation);
         for (const key of kept) wanted.add(key);
       } catch (error) {
-        if (!(error instanceof MountConflictError || error instanceof UnsafeNameError)) throw error;
-        hook.log.warn(`vault-kv relation ${relationId}: ${error.message}`);
-        ctx.verdicts.push(blocked(`vault-kv request refused: ${error.message}`));
+        if (!isConsumerFault(error)) throw error;
+        refuse(ctx, relation, remoteApp, error.message);
         for (const [key, record] of Object.entries(ledger)) if (record.relationId === relationId) wanted.add(key);
       }
     }
   }
-  for (const [key, record] of Object.entries(ledger)) {
-    if (wanted.has(key)) continue;
-    await removeRecord(hook, vault, record, credentials);
-    delete ledger[key];
+  const gone = Object.keys(ledger).filter((key) => !wanted.has(key));
+  if (gone.length > 0 && unitIsLeaving(hook)) {
+    hook.log.info(`vault-kv: this unit is leaving; the ${gone.length} consumer(s) it no longer sees keep their credentials (the next leader serves them)`);
+  } else {
+    for (const key of gone) {
+      await removeRecord(hook, vault, ledger[key]!, credentials);
+      delete ledger[key];
+    }
   }
   writeLedger(hook.juju.appName, before, ledger);
+  if (newLeader) setPeerAppValues(hook.juju.appName, { [SERVED_BY_KEY]: hook.juju.unitName });
+  if (state || gone.length > 0) (await ctx.vaultState()).tenancy.write(hook.juju.appName, ledger);
   credentials.write();
   return ctx.verdicts;
 }

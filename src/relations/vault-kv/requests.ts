@@ -1,7 +1,6 @@
 // Parsing what vault-kv requirers write. Every value is untrusted: a request is either fully valid
 // or rejected with a reason naming the unit, and nothing is created for it.
-import { isIP } from "node:net";
-import { isCidr } from "../../cidr.js";
+import { addressCidr, breadthProblem, canonicalCidr, type BreadthLimit } from "../../cidr.js";
 
 export type Parsed<T> = { kind: "valid"; request: T } | { kind: "incomplete" } | { kind: "invalid"; reason: string };
 
@@ -13,7 +12,10 @@ const LEGACY_UNIT_NAME = new RegExp(`^(?:${UUID}-)?([a-z][a-z0-9-]*\\/\\d{1,6})$
 const BACKEND = /^[a-z0-9][a-z0-9-]{0,126}[a-z0-9]$/;
 const HOSTNAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const MOUNT_SUFFIX = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
-const NONCE = /^[A-Za-z0-9]{8,64}$/;
+/** Canonical's library recommends a hex nonce but its provider takes any: a uuid4 with dashes is common. */
+const NONCE = /^[\x21-\x7e]{1,128}$/;
+/** charm-helpers' relation_set(isolated=True) sends Python's str(True), not JSON. */
+const BOOLEAN_WORDS: Record<string, boolean> = { true: true, false: false };
 
 /** Legacy requirers JSON-encode every value; some write raw strings. Accept both (vault-charms.md §1.2). */
 export function jsonOrRaw(value: string): unknown {
@@ -41,10 +43,33 @@ export interface LegacyRequest {
   backend: string;
   hostname: string;
   isolated: boolean;
-  accessAddress: string;
+  /** access_address as its single-address block, canonical. */
+  accessCidr: string;
+  /** Every block the credentials are bound to: the access address and the unit's egress subnets. */
+  cidrs: string[];
 }
 
-export function parseLegacyRequest(unit: string, bag: Record<string, string>): Parsed<LegacyRequest> {
+export interface RequestLimits {
+  breadth: BreadthLimit;
+}
+
+/** The unit's egress subnets as Juju wrote them in its bag (the unit could rewrite them: checked too). */
+function egressSubnets(bag: Record<string, string>): string[] | Error {
+  const listed = (bag["egress-subnets"] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  if (listed.length > 32) return new Error("egress-subnets lists more than 32 CIDRs");
+  const canonical = listed.map((c) => canonicalCidr(c));
+  const bad = canonical.indexOf(null);
+  if (bad >= 0) return new Error(`egress-subnets ${JSON.stringify(listed[bad]!.slice(0, 50))} is not a CIDR`);
+  return canonical as string[];
+}
+
+function parseBoolean(raw: string): boolean | undefined {
+  const value = jsonOrRaw(raw);
+  if (typeof value === "boolean") return value;
+  return typeof value === "string" ? BOOLEAN_WORDS[value.toLowerCase()] : undefined;
+}
+
+export function parseLegacyRequest(unit: string, bag: Record<string, string>, limits: RequestLimits): Parsed<LegacyRequest> {
   const fail = (reason: string): Parsed<LegacyRequest> => ({ kind: "invalid", reason: `${unit}: ${reason}` });
   const backend = text(bag, "secret_backend");
   const hostname = text(bag, "hostname");
@@ -58,20 +83,26 @@ export function parseLegacyRequest(unit: string, bag: Record<string, string>): P
   if (!BACKEND.test(backend as string)) return fail("secret_backend may only hold lowercase letters, digits and dashes");
   if (hostname === undefined || accessAddress === undefined) return { kind: "incomplete" };
   if (!HOSTNAME.test(hostname as string)) return fail("hostname is not a valid host name");
-  if (!isIP(accessAddress as string)) return fail("access_address is not an IP address");
+  const accessCidr = addressCidr(accessAddress as string);
+  if (!accessCidr) return fail("access_address is not an IP address (no zone id, no leading zeros)");
   const claimed = (unitName as string | undefined) ?? unit;
   const match = LEGACY_UNIT_NAME.exec(claimed);
   // A unit may only ask for credentials under its own name, never another unit's.
   if (!match || match[1] !== unit) return fail(`unit_name ${JSON.stringify(claimed.slice(0, 100))} does not name ${unit}`);
   let isolated = true;
   if (bag.isolated !== undefined && bag.isolated !== "") {
-    const value = jsonOrRaw(bag.isolated);
-    if (typeof value !== "boolean") return fail("isolated must be true or false");
+    const value = parseBoolean(bag.isolated);
+    if (value === undefined) return fail("isolated must be true or false");
     isolated = value;
   }
+  const egress = egressSubnets(bag);
+  if (egress instanceof Error) return fail(egress.message);
+  const cidrs = [...new Set([accessCidr, ...egress])].sort();
+  const wide = breadthProblem(cidrs, limits.breadth);
+  if (wide) return fail(`access_address and egress-subnets: ${wide}`);
   return {
     kind: "valid",
-    request: { unit, unitName: claimed, backend: backend as string, hostname: hostname as string, isolated, accessAddress: accessAddress as string },
+    request: { unit, unitName: claimed, backend: backend as string, hostname: hostname as string, isolated, accessCidr, cidrs },
   };
 }
 
@@ -83,7 +114,7 @@ export interface V0Request {
   egressSubnets: string[];
 }
 
-export function parseV0Request(unit: string, appBag: Record<string, string>, unitBag: Record<string, string>): Parsed<V0Request> {
+export function parseV0Request(unit: string, appBag: Record<string, string>, unitBag: Record<string, string>, limits: RequestLimits): Parsed<V0Request> {
   const fail = (reason: string): Parsed<V0Request> => ({ kind: "invalid", reason: `${unit}: ${reason}` });
   if (!UNIT_NAME.test(unit)) return fail("not a unit name");
   const app = unit.slice(0, unit.indexOf("/"));
@@ -92,13 +123,16 @@ export function parseV0Request(unit: string, appBag: Record<string, string>, uni
   const egress = unitBag.egress_subnet;
   if (!mountSuffix || !nonce || !egress) return { kind: "incomplete" };
   if (!MOUNT_SUFFIX.test(mountSuffix)) return fail("mount_suffix may only hold lowercase letters, digits and dashes (at most 40)");
-  if (!NONCE.test(nonce)) return fail("nonce must be 8 to 64 letters or digits");
+  if (!NONCE.test(nonce)) return fail("nonce must be 1 to 128 printable characters without spaces");
   if (egress.length > MAX_VALUE_LENGTH) return fail(`egress_subnet is longer than ${MAX_VALUE_LENGTH} characters`);
   const egressSubnets = egress.split(",").map((s) => s.trim()).filter(Boolean);
   if (egressSubnets.length === 0 || egressSubnets.length > 32) return fail("egress_subnet must list 1 to 32 CIDRs");
-  const bad = egressSubnets.find((cidr) => !isCidr(cidr));
-  if (bad !== undefined) return fail(`egress_subnet ${JSON.stringify(bad.slice(0, 50))} is not a CIDR`);
-  return { kind: "valid", request: { unit, app, mountSuffix, nonce, egressSubnets } };
+  const canonical = egressSubnets.map((cidr) => canonicalCidr(cidr));
+  const bad = canonical.indexOf(null);
+  if (bad >= 0) return fail(`egress_subnet ${JSON.stringify(egressSubnets[bad]!.slice(0, 50))} is not a CIDR`);
+  const wide = breadthProblem(canonical as string[], limits.breadth);
+  if (wide) return fail(`egress_subnet: ${wide}`);
+  return { kind: "valid", request: { unit, app, mountSuffix, nonce, egressSubnets: [...new Set(canonical as string[])].sort() } };
 }
 
 export type Dialect = "legacy" | "v0";

@@ -1,21 +1,23 @@
 // Idempotent Vault writes for consumers: each reads first and writes only what differs, so a hook
 // with nothing to change makes no Vault writes (DESIGN.md, reconcile rules).
-import { deleteRole, readRole, readRoleId, writeRole, type AppRoleSettings } from "../../vault/approle.js";
+import { deleteRole, readRole, readRoleId, roleDifferences, writeRole, type AppRoleSettings } from "../../vault/approle.js";
 import type { VaultClient } from "../../vault/client.js";
 import { VaultNotFoundError } from "../../vault/errors.js";
-import { durationSeconds } from "../../config.js";
+import { normaliseHcl } from "../../vault/normalise.js";
 import { deletePolicy, enableKv, putPolicy, readPolicy, type MountInfo } from "../../vault/sys.js";
+import { mountDescription } from "./tenants.js";
 
 export const CONSUMER_APPROLE_MOUNT = "approle";
 
 export class MountConflictError extends Error {}
 
 /** Enables a KV mount unless it exists; an existing mount of another kind or version is refused. */
-export async function ensureKvMount(vault: VaultClient, mounts: Record<string, MountInfo>, path: string, version: 1 | 2, owner: string): Promise<void> {
+export async function ensureKvMount(vault: VaultClient, mounts: Record<string, MountInfo>, path: string, version: 1 | 2, ownerApp: string): Promise<void> {
   const existing = mounts[path];
   if (!existing) {
-    await enableKv(vault, path, version, `vault-kv for ${owner} (managed by the vault charm)`);
-    mounts[path] = { type: "kv", version: String(version) };
+    const description = mountDescription(ownerApp);
+    await enableKv(vault, path, version, description);
+    mounts[path] = { type: "kv", version: String(version), description };
     return;
   }
   if (existing.type !== "kv" || existing.version !== String(version)) {
@@ -24,25 +26,16 @@ export async function ensureKvMount(vault: VaultClient, mounts: Record<string, M
 }
 
 export async function ensurePolicy(vault: VaultClient, name: string, hcl: string): Promise<boolean> {
-  if ((await readPolicy(vault, name))?.trim() === hcl.trim()) return false;
+  const held = await readPolicy(vault, name);
+  if (held !== null && normaliseHcl(held) === normaliseHcl(hcl)) return false;
   await putPolicy(vault, name, hcl);
   return true;
 }
 
-
-const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
-
-/** Writes the role unless Vault already holds exactly these settings; returns its role-id. */
+/** Writes the role unless Vault already holds these settings (compared in normal form); returns its role-id. */
 export async function ensureRole(vault: VaultClient, name: string, settings: AppRoleSettings): Promise<string> {
   const current = await readRole(vault, CONSUMER_APPROLE_MOUNT, name);
-  const same =
-    current &&
-    sameSet(current.tokenPolicies, settings.tokenPolicies) &&
-    current.tokenTtl === durationSeconds(settings.tokenTtl) &&
-    current.tokenMaxTtl === durationSeconds(settings.tokenMaxTtl) &&
-    sameSet(current.tokenBoundCidrs, settings.tokenBoundCidrs) &&
-    sameSet(current.secretIdBoundCidrs, settings.secretIdBoundCidrs);
-  if (!same) await writeRole(vault, CONSUMER_APPROLE_MOUNT, name, settings);
+  if (!current || roleDifferences(current, settings).length > 0) await writeRole(vault, CONSUMER_APPROLE_MOUNT, name, settings);
   return readRoleId(vault, CONSUMER_APPROLE_MOUNT, name);
 }
 

@@ -1,0 +1,153 @@
+// vault-kv at scale: N consumer units (both dialects, two applications from N = 10), provisioned
+// through the simulator on a real HashiCorp Vault with a file audit device that counts every Vault
+// request. Per N: the converged leader's update-status (wall time, hook-tool calls, Vault requests),
+// what one more unit costs the vault unit, the whole provisioning, and a hook's peak RSS. Each figure
+// is also given as a ratio to N = 1 from the same run. `--charm <dir>` measures another build of
+// the charm (an older commit's checkout, built) with the same requirer and the same steps.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { VaultClient } from "../src/vault/client.js";
+import { Sim } from "../tests/sim/controller.js";
+import { projectRoot } from "../tests/sim/paths.js";
+import { findWorkloadBinary } from "../tests/sim/workload-binary.js";
+
+const REQUIRER = join(projectRoot(), "bench", "requirer");
+const TIME = "/usr/bin/time";
+
+interface ScaleRow {
+  n: number;
+  dialect: string;
+  updateMs: number;
+  updateCalls: number;
+  updateRequests: number;
+  updateWrites: number;
+  addMs: number;
+  addCalls: number;
+  addRequests: number;
+  provisionS: number;
+  rssMiB: number | null;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** Audit log entries of type request since `offset` lines: all of them, and those that write. */
+function auditSince(file: string, offset: number): { requests: number; writes: number; lines: number } {
+  const lines = readFileSync(file, "utf8").split("\n").filter(Boolean);
+  let requests = 0;
+  let writes = 0;
+  for (const line of lines.slice(offset)) {
+    const entry = JSON.parse(line) as { type?: string; request?: { operation?: string } };
+    if (entry.type !== "request") continue;
+    requests += 1;
+    if (!["read", "list"].includes(entry.request?.operation ?? "")) writes += 1;
+  }
+  return { requests, writes, lines: lines.length };
+}
+
+async function readyVault(sim: Sim, charm: string): Promise<{ audit: string }> {
+  await sim.deploy(charm, { app: "vault" });
+  const init = await sim.runAction("vault/0", "initialize", { "key-shares": 1, "key-threshold": 1 });
+  const rootToken = String(init.results["root-token"]);
+  const unseal = sim.addSecret("unseal", { keys: String(init.results["unseal-keys"]) });
+  sim.grantSecret("unseal", "vault");
+  await sim.setConfig("vault", { "unseal-keys": unseal });
+  const token = sim.addSecret("token", { token: rootToken });
+  sim.grantSecret("token", "vault");
+  await sim.runAction("vault/0", "authorize-charm", { "secret-id": token });
+  const ca = Object.values(sim.model.secrets).find((s) => s.label === "vault-ca")!;
+  const caPem = Buffer.from(ca.revisions.at(-1)!.content.certificate!, "base64").toString();
+  const root = new VaultClient({ url: `https://${sim.unit("vault/0").address}:8200`, caPem, token: rootToken });
+  const audit = join(sim.paths.dir, "audit.log");
+  await root.request("PUT", "sys/audit/bench", { body: { type: "file", options: { file_path: audit } } });
+  return { audit };
+}
+
+async function measure(n: number, dialect: "v0" | "legacy", charm: string, binary: string): Promise<ScaleRow> {
+  const sim = await Sim.open(mkdtempSync(join(tmpdir(), `vault-scale-${dialect}-${n}-`)), { vaultBinary: binary });
+  try {
+    const { audit } = await readyVault(sim, charm);
+    const apps = n >= 10 ? ["fleet-a", "fleet-b"] : ["fleet-a"];
+    const started = performance.now();
+    for (const [i, app] of apps.entries()) {
+      const units = Math.floor(n / apps.length) + (i < n % apps.length ? 1 : 0);
+      await sim.deploy(REQUIRER, { app, units, config: { dialect } });
+      await sim.integrate(dialect === "legacy" ? "vault:secrets" : "vault:vault-kv", `${app}:vault`);
+    }
+    const provisionS = (performance.now() - started) / 1000;
+    const failed = Object.values(sim.model.units).filter((u) => u.errorHook).map((u) => u.name);
+    if (failed.length) throw new Error(`hooks failed while provisioning: ${failed.join(", ")}`);
+
+    // Converged update-status: three runs, medians; the audit log says what Vault was asked.
+    const samples: { ms: number; calls: number; requests: number; writes: number }[] = [];
+    for (let i = 0; i < 3; i++) {
+      const offset = auditSince(audit, 0).lines;
+      const before = sim.runs.length;
+      await sim.runHook("vault/0", "update-status");
+      const run = sim.runs.slice(before).find((r) => r.unit === "vault/0" && r.name === "update-status")!;
+      const { requests, writes } = auditSince(audit, offset);
+      samples.push({ ms: run.durationMs, calls: run.toolCalls.length, requests, writes });
+    }
+    // One more unit: every hook the vault unit runs for it.
+    const offset = auditSince(audit, 0).lines;
+    const before = sim.runs.length;
+    const addStarted = performance.now();
+    await sim.addUnit(apps[0]!);
+    const addRuns = sim.runs.slice(before).filter((r) => r.unit === "vault/0");
+    const added = { ms: performance.now() - addStarted, calls: addRuns.reduce((t, r) => t + r.toolCalls.length, 0), requests: auditSince(audit, offset).requests };
+
+    let rssMiB: number | null = null;
+    if (existsSync(TIME)) {
+      const out = join(sim.paths.dir, "rss.txt");
+      writeFileSync(out, "");
+      sim.hookWrapper = [TIME, "-f", "%M", "-a", "-o", out];
+      await sim.runHook("vault/0", "update-status");
+      sim.hookWrapper = [];
+      rssMiB = Math.round(Number(readFileSync(out, "utf8").trim().split("\n").at(-1)) / 1024);
+    }
+    return {
+      n,
+      dialect,
+      updateMs: median(samples.map((s) => s.ms)),
+      updateCalls: median(samples.map((s) => s.calls)),
+      updateRequests: median(samples.map((s) => s.requests)),
+      updateWrites: median(samples.map((s) => s.writes)),
+      addMs: added.ms,
+      addCalls: added.calls,
+      addRequests: added.requests,
+      provisionS,
+      rssMiB,
+    };
+  } finally {
+    await sim.destroy();
+  }
+}
+
+function ratio(value: number, base: number): string {
+  return base > 0 ? `${(value / base).toFixed(2)}x` : "-";
+}
+
+export async function runScaleBenchmark(opts: { sizes: number[]; charm?: string; dialects: ("v0" | "legacy")[] }): Promise<void> {
+  const server = findWorkloadBinary();
+  if (server.implementation !== "vault") throw new Error("the scale benchmark counts requests with a file audit device enabled at run time, which needs HashiCorp Vault (scripts/install-vault.sh)");
+  const charm = opts.charm ?? projectRoot();
+  process.stdout.write(`vault-kv at scale on ${server.implementation}, charm ${charm === projectRoot() ? "this tree" : charm}\n`);
+  for (const dialect of opts.dialects) {
+    const rows: ScaleRow[] = [];
+    process.stdout.write(`\n${dialect}: N | update-status ms, tool calls, Vault requests (writes) | one more unit ms, tool calls, Vault requests | provisioning s | peak RSS MiB   (ratios to N = 1)\n`);
+    for (const n of opts.sizes) {
+      const row = await measure(n, dialect, charm, server.path);
+      rows.push(row);
+      const base = rows[0]!;
+      process.stdout.write(
+        [
+          `${String(n).padStart(5)}`,
+          `${row.updateMs.toFixed(0)} ms (${ratio(row.updateMs, base.updateMs)}), ${row.updateCalls} calls (${ratio(row.updateCalls, base.updateCalls)}), ${row.updateRequests} requests (${row.updateWrites} writes)`,
+          `${row.addMs.toFixed(0)} ms (${ratio(row.addMs, base.addMs)}), ${row.addCalls} calls (${ratio(row.addCalls, base.addCalls)}), ${row.addRequests} requests (${ratio(row.addRequests, base.addRequests)})`,
+          `${row.provisionS.toFixed(1)} s (${ratio(row.provisionS, base.provisionS)}, per unit ${ratio(row.provisionS / row.n, base.provisionS / base.n)})`,
+          row.rssMiB === null ? "n/a" : `${row.rssMiB} MiB (${ratio(row.rssMiB, base.rssMiB ?? 0)})`,
+        ].join(" | ") + "\n",
+      );
+    }
+  }
+}
