@@ -53,7 +53,23 @@ function kindOfEventSecret(hook: Hook): OwnedSecretKind | null {
   }
 }
 
-/** Revokes what an untracked revision held, then removes the revision from Juju. */
+/**
+ * Whether the secret still exists. Juju applies secret-remove when the hook commits, and removing a
+ * secret that is already gone fails that commit, so the hook errors and is retried for ever
+ * (context.go RemoveSecret/doFlush). A secret-remove event queued before its secret was removed
+ * whole (its consumer left) must therefore not remove anything: ask Juju first.
+ */
+function stillExists(uri: string): boolean {
+  try {
+    secretInfoGet({ id: uri });
+    return true;
+  } catch (error) {
+    if (error instanceof SecretNotFoundError) return false;
+    throw error;
+  }
+}
+
+/** Revokes what an untracked revision held, then removes the revision from Juju (once). */
 async function removeRevision(hook: Hook, vault: VaultClient, ledger: CredentialLedger, uri: string, revision: number): Promise<void> {
   const held = ledger.takeRevision(uri, revision);
   for (const { role, accessor } of held?.credentials ?? []) {
@@ -62,14 +78,11 @@ async function removeRevision(hook: Hook, vault: VaultClient, ledger: Credential
     await destroySecretIdByAccessor(vault, held!.mount, role, accessor);
   }
   ledger.removalDone(uri, revision);
-  try {
-    secretRemove(uri, revision);
-  } catch (error) {
-    // The whole secret went first (its consumer left): its revisions went with it.
-    if (!(error instanceof SecretNotFoundError)) throw error;
-  }
+  const exists = stillExists(uri);
+  if (exists) secretRemove(uri, revision);
+  else ledger.forget(uri);
   const revoked = held?.credentials.map((c) => c.accessor).join(", ");
-  hook.log.info(`revision ${revision} of ${uri} is tracked by no unit: ${revoked ? `secret-id accessor ${revoked} revoked, ` : ""}revision removed`);
+  hook.log.info(`revision ${revision} of ${uri} is tracked by no unit: ${revoked ? `secret-id accessor ${revoked} revoked, ` : ""}${exists ? "revision removed" : "the secret was already removed"}`);
 }
 
 /**

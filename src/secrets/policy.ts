@@ -15,13 +15,32 @@ export interface SecretPolicy {
 /** A revision expires once this share of its credential's validity has passed. */
 export const RENEW_AT = 2 / 3;
 
+/**
+ * The longest time a monthly rotation can be away. Juju, after each secret-rotate, moves the next
+ * rotation to five minutes later whenever the latest revision expires before the scheduled one
+ * (secretsmanager SecretsRotated, `willExpire`): a revision that expires sooner than this after
+ * it was written would have secret-rotate fire every five minutes, each minting a new revision.
+ */
+export const LONGEST_MONTH_SECONDS = 31 * 86_400;
+
+/**
+ * The charm's AppRole: monthly while each revision outlives a month; a shorter-lived secret-id is
+ * replaced on expiry alone (secret-expired at two thirds of its lifetime), with rotation off, so
+ * Juju never sees a revision that expires before the next rotation.
+ */
+export function charmApproleRotation(ttlSeconds: number): RotatePolicy {
+  return ttlSeconds > 0 && ttlSeconds * RENEW_AT < LONGEST_MONTH_SECONDS ? "never" : "monthly";
+}
+
 /** The etcd client certificate: the charm issues it, so it picks its lifetime. */
 export const ETCD_CERTIFICATE_LIFETIME_SECONDS = 90 * 86_400;
 
 export function policyFor(kind: OwnedSecretKind, config: CharmConfig): SecretPolicy {
   switch (kind) {
-    case "charm-approle":
-      return { rotate: "monthly", credentialTtl: durationSeconds(config.charmSecretIdTtl) || 0 };
+    case "charm-approle": {
+      const ttl = durationSeconds(config.charmSecretIdTtl) || 0;
+      return { rotate: charmApproleRotation(ttl), credentialTtl: ttl };
+    }
     case "kv-credentials":
       return { rotate: config.credentialRotation as RotatePolicy, credentialTtl: 0 };
     case "etcd-identity":

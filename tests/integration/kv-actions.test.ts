@@ -1,6 +1,10 @@
 // The KV operator actions against a real server, through the simulator: every version operation is
 // checked twice, through the action and through Vault's API with a root token.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseRunArgs } from "../sim/action-params.js";
+import { projectRoot } from "../sim/paths.js";
 import { kv1, kv2 } from "../../src/vault/kv.js";
 import * as sys from "../../src/vault/sys.js";
 import { deployReadyVault, type ReadyVault } from "./fixtures.js";
@@ -132,6 +136,31 @@ for (const impl of implementations()) {
       expect(await kv2.list(ready.root, V2, "")).toEqual(["app/"]);
     });
 
+    it("runs the README's juju run examples as Juju types them (YAML per value), and with --string-args", async () => {
+      const readme = readFileSync(join(projectRoot(), "README.md"), "utf8");
+      const lines = readme.split("\n").filter((l) => l.startsWith("juju run vault/leader kv-"));
+      expect(lines.length).toBeGreaterThanOrEqual(6);
+      const run = async (line: string, options: { stringArgs?: boolean } = {}) => {
+        const [, , , action, ...pairs] = shellWords(line.replaceAll("charm-app-x", `${V2}/readme`));
+        const params = parseRunArgs(pairs, options);
+        const result = await act(action!, params);
+        expect(result.status, `${line}: ${result.message}`).toBe("completed");
+        return params;
+      };
+      const [put, ...rest] = lines;
+      // data='{...}' arrives as a map and cas=0 as a number, as on a real controller.
+      expect(await run(put!)).toMatchObject({ data: { user: "app", password: "s3cret" }, cas: 0 });
+      await run(`juju run vault/leader kv-put path=charm-app-x/db data='{"user":"app","password":"rotated"}'`);
+      for (const line of rest) await run(line);
+      expect(await kv2.metadata(ready.root, V2, "readme/db")).toBeNull();
+      // --string-args keeps every value text: the charm takes JSON text and "1" alike (cas=0 would
+      // be refused by Juju's schema check then: it is an integer parameter).
+      await run(`juju run vault/leader kv-put path=charm-app-x/db data='{"user":"app","password":"s3cret"}'`, { stringArgs: true });
+      expect(parseRunArgs(["versions=1"], { stringArgs: true })).toEqual({ versions: "1" });
+      await run("juju run vault/leader kv-destroy path=charm-app-x/db versions=1", { stringArgs: true });
+      await run("juju run vault/leader kv-delete path=charm-app-x/db versions=[1]");
+    });
+
     it("returns values only from kv-get, and never logs them", () => {
       const carriers = secretCarriers(ready.sim, [PASSWORD, NEW_PASSWORD, API_KEY]);
       expect(carriers.scannedFiles).toBeGreaterThan(5);
@@ -141,4 +170,24 @@ for (const impl of implementations()) {
       expect(carriers.toolCalls).toEqual(["action kv-get:action-set"]);
     });
   });
+}
+
+/** A README command line as a POSIX shell splits it: '...' and "..." quoting, # comments. */
+function shellWords(line: string): string[] {
+  const words: string[] = [];
+  let word: string | null = null;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (c === "'" || c === '"') {
+      const end = line.indexOf(c, i + 1);
+      word = (word ?? "") + line.slice(i + 1, end);
+      i = end;
+    } else if (c === " ") {
+      if (word !== null) words.push(word);
+      word = null;
+    } else if (c === "#" && word === null) break;
+    else word = (word ?? "") + c;
+  }
+  if (word !== null) words.push(word);
+  return words;
 }

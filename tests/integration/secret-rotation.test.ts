@@ -26,8 +26,13 @@ for (const impl of implementations()) {
       ready = await deployReadyVault(impl.bin!, "rotation-");
       await ready.sim.deploy(CONSUMER, { app: "kv-consumer" });
       await ready.sim.integrate("vault:vault-kv", "kv-consumer:vault");
-      // Weekly, so each cycle below is one rotation.
+      // Weekly, so each cycle below is one rotation. Juju keeps the rotation already scheduled when
+      // a secret goes from one rotating policy to another (secretsmanager updateSecret): the monthly
+      // one comes first, and the weekly schedule counts from it.
+      const monthlyDue = secret().nextRotateAt;
       await ready.sim.setConfig("vault", { "credential-rotation": "weekly" });
+      expect(secret()).toMatchObject({ rotatePolicy: "weekly", nextRotateAt: monthlyDue });
+      await ready.sim.advance(32 * DAY, false);
       await ready.sim.runAction("vault/0", "refresh-secrets", { unit: "kv-consumer/0" });
     }, 240_000);
     afterAll(async () => ready?.sim.destroy());

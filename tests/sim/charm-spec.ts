@@ -19,7 +19,8 @@ function endpoints(raw: unknown): Record<string, { interface: string; limit?: nu
 
 export function loadCharmSpec(dir: string): CharmSpec {
   if (!existsSync(join(dir, "metadata.yaml"))) throw new Error(`${dir} has no metadata.yaml: not a charm`);
-  if (!existsSync(join(dir, "dispatch"))) throw new Error(`${dir} has no dispatch: not a charm`);
+  // Juju runs `dispatch` when the charm has one, else hooks/<name> (older charms): one is needed.
+  if (!existsSync(join(dir, "dispatch")) && !existsSync(join(dir, "hooks"))) throw new Error(`${dir} has neither dispatch nor hooks/: not a charm`);
   const meta = readYaml(join(dir, "metadata.yaml"));
   const config = (readYaml(join(dir, "config.yaml")).options ?? {}) as Record<string, ConfigOption>;
   return {

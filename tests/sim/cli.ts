@@ -3,10 +3,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command, Option } from "commander";
-import { parse } from "yaml";
-import { coerceParam } from "./action-params.js";
+import { parse, stringify } from "yaml";
+import { parseRunArgs } from "./action-params.js";
 import { Sim, type SimOptions } from "./controller.js";
-import { formatAction, formatDuration, formatStatus, parseDuration } from "./format.js";
+import { jujuVersion } from "./juju-version.js";
+import { formatAction, formatDuration, formatStatus, parseDuration, redactedModel, showSecret } from "./format.js";
 import type { HookRun } from "./runner.js";
 
 function keyValues(pairs: string[], what: string): Record<string, string> {
@@ -72,6 +73,21 @@ export function simCommand(): Command {
     });
 
   sim
+    .command("model-config")
+    .description("Show or set the model's settings: juju-version=<3.x.y> (the rules that changed between Juju versions follow it)")
+    .argument("[pairs...]")
+    .action(
+      withSim((s, pairs: string[]) => {
+        const values = keyValues(pairs, "model-config");
+        for (const [key, value] of Object.entries(values)) {
+          if (key !== "juju-version") throw new Error(`unknown model setting "${key}"`);
+          s.setJujuVersion(value);
+        }
+        if (pairs.length === 0) console.log(`juju-version: ${jujuVersion(s.model)}`);
+      }),
+    );
+
+  sim
     .command("add-unit")
     .description("Add units to an application")
     .argument("<app>")
@@ -128,15 +144,16 @@ export function simCommand(): Command {
 
   sim
     .command("run")
-    .description("Run an action on a unit and print its results: run <unit> <action> [key=value...]")
+    .description("Run an action on a unit and print its results: run <unit> <action> [key=value...], each value read as YAML like juju run")
     .argument("<unit>")
     .argument("<action>")
     .argument("[params...]")
     .option("--format <format>", "json or yaml", "json")
+    .option("--string-args", "keep every value a string instead of reading it as YAML")
+    .option("--params <file>", "parameters from a YAML file (key=value arguments override)")
     .action(
-      withSim(async (s, unit: string, action: string, pairs: string[], opts: { format: string }) => {
-        const spec = s.app(s.unit(unit).app).charm.actions[action]?.params ?? {};
-        const params = Object.fromEntries(Object.entries(keyValues(pairs, "params")).map(([k, v]) => [k, coerceParam(spec[k], v)]));
+      withSim(async (s, unit: string, action: string, pairs: string[], opts: { format: string; stringArgs?: boolean; params?: string }) => {
+        const params = parseRunArgs(pairs, { stringArgs: Boolean(opts.stringArgs), ...(opts.params ? { paramsYaml: readFileSync(opts.params, "utf8") } : {}) });
         const record = await s.runAction(unit, action, params);
         if (opts.format === "json") console.log(JSON.stringify(record, null, 2));
         else process.stdout.write(formatAction(record));
@@ -168,7 +185,20 @@ export function simCommand(): Command {
     .command("status")
     .description("Show applications, units and relations")
     .option("--format <format>", "tabular or json", "tabular")
-    .action(withSim((s, opts: { format: string }) => void console.log(opts.format === "json" ? JSON.stringify(s.model, null, 2) : formatStatus(s.model))));
+    .action(withSim((s, opts: { format: string }) => void console.log(opts.format === "json" ? JSON.stringify(redactedModel(s.model), null, 2) : formatStatus(s.model))));
+
+  sim
+    .command("show-secret")
+    .description("Show a secret's metadata (by URI, name or owner label); its content only with --reveal")
+    .argument("<secret>")
+    .option("--reveal", "include the content")
+    .option("--revision <n>", "with --reveal: this revision's content")
+    .action(
+      withSim((s, secret: string, opts: { reveal?: boolean; revision?: string }) => {
+        const view = showSecret(s.model, secret, { reveal: Boolean(opts.reveal), ...(opts.revision ? { revision: Number(opts.revision) } : {}) });
+        process.stdout.write(stringify(view));
+      }),
+    );
 
   sim
     .command("wait")

@@ -8,6 +8,7 @@ import { validateActionParams } from "./action-params.js";
 import { loadCharmSpec } from "./charm-spec.js";
 import { latestRevisions, relationChanges, relationEnv, rescheduleRotation, secretChanges, secretRemovals, snapshotRelations, timedSecretEvents } from "./followups.js";
 import { HookServer } from "./hook-server.js";
+import { checkJujuVersion } from "./juju-version.js";
 import { newSecretId, parseSecretId, SECRET_KEY, secretUri } from "./hooktools/secret-content.js";
 import { installHookTools } from "./jujuc.js";
 import { now, runEvent, type HookRun } from "./runner.js";
@@ -17,8 +18,12 @@ import type { ActionRecord, AppState, HookEvent, ModelState, QueuedEvent, Relati
 
 export class SimError extends Error {}
 
-/** Files a source-tree charm needs at run time (a packed .charm is unzipped whole instead). */
-const SOURCE_CHARM_FILES = ["dispatch", "metadata.yaml", "config.yaml", "actions.yaml", "charmcraft.yaml", "dist", "bin", "hooks"];
+/**
+ * A charm directory is deployed whole, as Juju deploys a charm (its archive holds the whole tree):
+ * a Python charm's src/, lib/ and venv/ come along. Left out: version control, simulator models and
+ * build output, and node_modules of a charm whose code is bundled in dist/ (this project's layout).
+ */
+const NEVER_DEPLOYED = new Set([".git", ".sim", "build"]);
 const MAX_HOOKS_PER_SETTLE = 2000;
 
 export interface SimOptions {
@@ -89,6 +94,12 @@ export class Sim {
   }
 
   // ---- operator verbs -------------------------------------------------------------------
+
+  /** The Juju version the model behaves as (hooks' JUJU_VERSION; juju-version.ts lists what it switches). */
+  setJujuVersion(version: string): void {
+    this.model.jujuVersion = checkJujuVersion(version);
+    this.save();
+  }
 
   async deploy(source: string, opts: { app?: string; units?: number; config?: Record<string, string> } = {}): Promise<AppState> {
     const charmDir = this.stageCharm(source, opts.app);
@@ -283,7 +294,7 @@ export class Sim {
     unit.errorHook = null;
     if (!retry) {
       const index = this.model.queue.findIndex((q) => q.unit === unitName);
-      if (index >= 0) this.afterSecretRotate(this.model.queue.splice(index, 1)[0]!.event);
+      if (index >= 0) this.afterSecretRotate(this.model.queue.splice(index, 1)[0]!.event, true);
     }
     await this.settle();
   }
@@ -424,9 +435,9 @@ export class Sim {
   }
 
   /** A secret-rotate that ran (or was skipped by `resolve --no-retry`) sets the next rotation time. */
-  private afterSecretRotate(event: HookEvent): void {
+  private afterSecretRotate(event: HookEvent, skipped = false): void {
     if (event.kind === "hook" && event.name === "secret-rotate" && event.env?.JUJU_SECRET_ID) {
-      rescheduleRotation(this.model, parseSecretId(event.env.JUJU_SECRET_ID), now(this.model));
+      rescheduleRotation(this.model, parseSecretId(event.env.JUJU_SECRET_ID), now(this.model), skipped);
     }
   }
 
@@ -589,12 +600,12 @@ export class Sim {
     if (source.endsWith(".charm")) {
       execFileSync("unzip", ["-q", "-o", resolve(source), "-d", target]);
     } else {
-      for (const entry of SOURCE_CHARM_FILES) {
-        const from = join(source, entry);
-        if (existsSync(from)) cpSync(from, join(target, entry), { recursive: true, verbatimSymlinks: true });
-      }
-      if (!existsSync(join(target, "dist")) && existsSync(join(source, "package.json")) && readdirSync(source).includes("src")) {
-        throw new SimError(`${source} has no dist/: run npm run build first`);
+      const entries = readdirSync(source);
+      const nodeProject = entries.includes("package.json") && entries.includes("src");
+      if (nodeProject && !entries.includes("dist")) throw new SimError(`${source} has no dist/: run npm run build first`);
+      for (const entry of entries) {
+        if (NEVER_DEPLOYED.has(entry) || (nodeProject && entry === "node_modules")) continue;
+        cpSync(join(source, entry), join(target, entry), { recursive: true, verbatimSymlinks: true });
       }
     }
     return target;
@@ -650,10 +661,16 @@ function convertOption(key: string, type: string, raw: string): string | number 
   }
 }
 
+/** Running, not a zombie waiting to be reaped (whose /proc state letter is Z). */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
   } catch {
     return false;
   }

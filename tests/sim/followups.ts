@@ -138,17 +138,24 @@ export function timedSecretEvents(model: ModelState, at: Date): QueuedEvent[] {
 }
 
 /**
- * After a secret-rotate hook (Juju's SecretRotated): a new revision means the next rotation is one
- * period after the one just due; none means another try after SECRET_RETRY_MS. The sim counts the
- * retry from now, not from the missed time, so a jump of the clock does not replay every retry.
+ * After a secret-rotate hook, Juju's SecretsRotated (apiserver/facades/agent/secretsmanager/secrets.go):
+ * the next rotation is one period after the one just due; but five minutes (RotateRetryDelay) after
+ * it when no revision was written (unless the hook was skipped), or when the latest revision expires
+ * before that next rotation (`willExpire`) and the five minutes end before the expiry. The sim counts
+ * the five minutes from now when the due time is in the past, so a jump of the clock does not replay
+ * every retry.
  */
-export function rescheduleRotation(model: ModelState, secretId: string, at: Date): void {
+export function rescheduleRotation(model: ModelState, secretId: string, at: Date, skipped = false): void {
   const secret = model.secrets[secretId];
   if (!secret?.rotating) return;
   const { scheduledAt, revision } = secret.rotating;
   delete secret.rotating;
-  if (!secret.rotatePolicy) return;
-  const rotated = secret.revisions[secret.revisions.length - 1]!.revision > revision;
-  const next = rotated ? nextRotation(secret.rotatePolicy, new Date(scheduledAt)) : new Date(Math.max(at.getTime(), Date.parse(scheduledAt)) + SECRET_RETRY_MS).toISOString();
-  if (next) secret.nextRotateAt = next;
+  if (!secret.rotatePolicy || secret.rotatePolicy === "never") return;
+  const latest = secret.revisions[secret.revisions.length - 1]!;
+  let next = Date.parse(nextRotation(secret.rotatePolicy, new Date(scheduledAt))!);
+  const forced = Math.max(at.getTime(), Date.parse(scheduledAt)) + SECRET_RETRY_MS;
+  const expiry = latest.expireAt ? Date.parse(latest.expireAt) : null;
+  const willExpire = expiry !== null && expiry < next;
+  if ((willExpire && forced < expiry) || (!skipped && latest.revision === revision)) next = forced;
+  secret.nextRotateAt = new Date(next).toISOString();
 }

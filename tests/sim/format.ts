@@ -55,3 +55,43 @@ export function formatDuration(ms: number): string {
   for (const unit of ["w", "d", "h", "m", "s"]) if (ms >= UNITS[unit]! && ms % UNITS[unit]! === 0) return `${ms / UNITS[unit]!}${unit}`;
   return `${ms}ms`;
 }
+
+/**
+ * `status --format=json`: the model without secret content, as `juju status` shows none. Each
+ * secret keeps its metadata and, per revision, the names of its keys.
+ */
+export function redactedModel(model: ModelState): unknown {
+  const secrets = Object.fromEntries(
+    Object.entries(model.secrets).map(([id, s]) => [id, { ...s, revisions: s.revisions.map(({ content, ...rest }) => ({ ...rest, keys: Object.keys(content) })) }]),
+  );
+  return { ...model, secrets };
+}
+
+/**
+ * `show-secret <name|uri|label>` as `juju show-secret` prints it: metadata, and the content of the
+ * latest (or --revision) revision only with --reveal.
+ */
+export function showSecret(model: ModelState, query: string, opts: { reveal?: boolean; revision?: number } = {}): Record<string, unknown> {
+  const id = query.replace(/^secret:(\/\/[^/]+\/)?/, "");
+  const secret = Object.values(model.secrets).find((s) => s.id === id || s.name === query || s.label === query);
+  if (!secret) throw new Error(`secret "${query}" not found`);
+  const latest = secret.revisions[secret.revisions.length - 1]!;
+  const view: Record<string, unknown> = {
+    revision: latest.revision,
+    owner: secret.ownerKind === "model" ? "<model>" : secret.owner,
+    ...(secret.name ? { name: secret.name } : {}),
+    ...(secret.label ? { label: secret.label } : {}),
+    ...(secret.description ? { description: secret.description } : {}),
+    ...(secret.rotatePolicy ? { rotation: secret.rotatePolicy } : {}),
+    ...(secret.nextRotateAt ? { rotates: secret.nextRotateAt } : {}),
+    ...(latest.expireAt ? { expires: latest.expireAt } : {}),
+    created: secret.revisions[0]!.createdAt,
+  };
+  if (opts.reveal) {
+    const wanted = opts.revision ?? latest.revision;
+    const revision = secret.revisions.find((r) => r.revision === wanted);
+    if (!revision) throw new Error(`secret revision ${wanted} not found`);
+    view.content = Object.fromEntries(Object.entries(revision.content).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
+  }
+  return { [secret.id]: view };
+}

@@ -63,10 +63,11 @@ export class HookServer {
       const fields = parseFrame(buffer);
       if (!fields) return;
       const started = performance.now();
-      const [contextId = "", , tool = "", stdin = "", ...args] = fields;
+      const [contextId = "", cwd = "", tool = "", stdin = "", ...args] = fields;
       const runtime = this.runtimes.get(contextId);
+      if (runtime) runtime.cwd = cwd || undefined;
       const result = runtime ? runTool(runtime, tool, args, stdin) : { code: 1, stdout: "", stderr: "ERROR bad request: unknown context\n" };
-      runtime?.calls.push({ tool, args, ms: performance.now() - started });
+      runtime?.calls.push({ tool, args, ms: performance.now() - started, code: result.code });
       if (runtime) this.onToolCall?.(runtime);
       const out = Buffer.from(result.stdout);
       const err = Buffer.from(result.stderr);

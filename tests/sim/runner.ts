@@ -1,12 +1,13 @@
 // Running one hook or action as a real process of the unit's dispatch, with an environment built
 // from scratch (juju-runtime.md §1.2), and committing its buffered writes only on exit 0.
 import { spawn } from "node:child_process";
-import { appendFileSync, mkdirSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { pinnedNodeDir } from "../../scripts/hook-node.js";
-import { applyPending } from "./commit.js";
+import { applyPending, commitRefusal } from "./commit.js";
 import type { HookServer } from "./hook-server.js";
 import { emptyPending, type HookRuntime } from "./hooktools/context.js";
+import { jujuVersion } from "./juju-version.js";
 import { projectRoot } from "./paths.js";
 import type { ModelPaths } from "./store.js";
 import type { HookContextInfo, HookEvent, ModelState } from "./types.js";
@@ -16,7 +17,7 @@ export interface HookRun {
   name: string;
   exitCode: number;
   durationMs: number;
-  toolCalls: { tool: string; args: string[]; ms: number }[];
+  toolCalls: { tool: string; args: string[]; ms: number; code?: number }[];
 }
 
 let contextCounter = 0;
@@ -59,11 +60,10 @@ function hookEnv(model: ModelState, paths: ModelPaths, info: HookContextInfo, ev
     JUJU_MODEL_UUID: model.uuid,
     JUJU_MODEL_NAME: model.name,
     JUJU_API_ADDRESSES: "127.0.0.1:17070",
-    JUJU_SLA: "unsupported",
     JUJU_MACHINE_ID: String(unit.address.split(".").pop()),
     JUJU_PRINCIPAL_UNIT: "",
     JUJU_AVAILABILITY_ZONE: "",
-    JUJU_VERSION: "3.6.4",
+    JUJU_VERSION: jujuVersion(model),
     CLOUD_API_VERSION: "",
     LANG: "C.UTF-8",
     TERM: "tmux-256color",
@@ -75,6 +75,18 @@ function hookEnv(model: ModelState, paths: ModelPaths, info: HookContextInfo, ev
     VAULT_CHARM_SIM_ROOT: unit.dataDir,
     ...extra,
   };
+}
+
+/**
+ * What Juju runs for an event (uniter/runner/runner.go runCharmProcessOnLocal): `dispatch` when the
+ * charm has it, else the hook's or action's own executable (hooks/install, actions/backup), or
+ * nothing when that is missing.
+ */
+function entryPoint(charmDir: string, dispatchPath: string): string | null {
+  const dispatch = join(charmDir, "dispatch");
+  if (existsSync(dispatch)) return dispatch;
+  const own = join(charmDir, dispatchPath);
+  return existsSync(own) ? own : null;
 }
 
 /**
@@ -100,8 +112,16 @@ export async function runEvent(
   const started = performance.now();
   let stdout = "";
   let stderr = "";
-  const exitCode = await new Promise<number>((resolve) => {
-    const command = [...wrapper, join(unit.charmDir, "dispatch")];
+  const entry = entryPoint(unit.charmDir, info.dispatchPath);
+  let exitCode = await new Promise<number>((resolve) => {
+    if (entry === null) {
+      // No hooks/<name> and no dispatch: Juju skips the hook ("not implemented") and it succeeds;
+      // an action without its script fails.
+      if (event.kind === "action") stderr = `action "${event.name}" not implemented on unit "${unitName}"`;
+      resolve(event.kind === "action" ? 1 : 0);
+      return;
+    }
+    const command = [...wrapper, entry];
     const child = spawn(command[0]!, command.slice(1), { cwd: unit.charmDir, env: hookEnv(model, paths, info, event), stdio: ["ignore", "pipe", "pipe"] });
     const timer = setTimeout(() => child.kill("SIGKILL"), HOOK_TIMEOUT_MS);
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -116,6 +136,12 @@ export async function runEvent(
     });
   });
   server.unregister(info.contextId);
+  // A hook that exited 0 can still fail when its buffered changes are committed (commit.ts).
+  const refusal = exitCode === 0 ? commitRefusal(model, info, runtime.pending) : null;
+  if (refusal) {
+    stderr += `ERROR ${refusal}\n`;
+    exitCode = 1;
+  }
   if (stdout.trim()) log("DEBUG", `stdout: ${stdout.trim()}`);
   if (stderr.trim()) log("WARNING", `stderr: ${stderr.trim()}`);
 
@@ -124,7 +150,7 @@ export async function runEvent(
     record.results = { ...record.results, "return-code": String(exitCode), ...(stdout ? { stdout } : {}), ...(stderr ? { stderr } : {}) };
     if (exitCode !== 0) {
       record.status = "failed";
-      record.message ??= `exit status ${exitCode}`;
+      record.message ??= refusal ?? `exit status ${exitCode}`;
     } else if (record.status === "running") record.status = "completed";
   }
   if (exitCode === 0) {
@@ -132,7 +158,7 @@ export async function runEvent(
     if (event.kind === "hook") unit.errorHook = null;
   } else if (event.kind === "hook") {
     unit.errorHook = info.hookName;
-    log("ERROR", `hook failed with exit code ${exitCode}`);
+    log("ERROR", refusal ? `hook failed: ${refusal}` : `hook failed with exit code ${exitCode}`);
   }
   return { unit: unitName, name: label, exitCode, durationMs: performance.now() - started, toolCalls: runtime.calls };
 }

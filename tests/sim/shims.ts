@@ -29,7 +29,15 @@ quiet=0; args=""
 for arg in "$@"; do case "$arg" in --quiet|-q) quiet=1;; *) args="$args $arg";; esac; done
 set -- $args
 cmd="$1"; svc="\${2%.service}"
-alive() { [ -f "$run/$svc.pid" ] && kill -0 "$(cat "$run/$svc.pid")" 2>/dev/null; }
+# Running, not merely present: a daemon that died but was not reaped yet (this sandbox's init reaps
+# late) is a zombie, which kill -0 still finds. Its state letter in /proc/<pid>/stat is Z.
+alive() {
+  [ -f "$run/$svc.pid" ] || return 1
+  pid="$(cat "$run/$svc.pid")"
+  kill -0 "$pid" 2>/dev/null || return 1
+  state="$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -c1)"
+  [ -n "$state" ] && [ "$state" != Z ]
+}
 supervised() { [ -f "$run/$svc.supervisor.pid" ] && kill -0 "$(cat "$run/$svc.supervisor.pid")" 2>/dev/null; }
 start() {
   alive && return 0

@@ -1,7 +1,7 @@
 // The model directory: model.json (the controller's state), charms, per-unit charm copies and
 // machine roots, logs, hook tools and shims.
 import { randomInt, randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ModelState } from "./types.js";
 
@@ -55,6 +55,8 @@ export function loadModel(paths: ModelPaths): ModelState | null {
 export function saveModel(paths: ModelPaths, model: ModelState): void {
   mkdirSync(paths.dir, { recursive: true });
   const temporary = `${paths.state}.tmp`;
-  writeFileSync(temporary, JSON.stringify(model, null, 1));
+  // Secret content lives here (a controller's database is not world-readable either): owner only.
+  writeFileSync(temporary, JSON.stringify(model, null, 1), { mode: 0o600 });
+  chmodSync(temporary, 0o600);
   renameSync(temporary, paths.state);
 }

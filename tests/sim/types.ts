@@ -95,7 +95,7 @@ export interface RelationState {
   unitData: Record<string, Record<string, string>>;
   /** unit name -> remote units it has seen joined and not yet departed (relation-list). */
   scope: Record<string, string[]>;
-  /** Set once remove-relation starts: excluded from relation-ids (§2.2). */
+  /** Set once remove-relation starts (relation-ids: juju-version.ts relationIdsDuringRemoval). */
   dying: boolean;
 }
 
@@ -177,6 +177,11 @@ export interface ActionRecord {
 export interface ModelState {
   uuid: string;
   name: string;
+  /**
+   * The Juju version the model behaves as (JUJU_VERSION in hooks; rules that changed between 3.1,
+   * 3.4 and 3.6 follow it: juju-version.ts). Absent in models saved before it existed: 3.6.4.
+   */
+  jujuVersion?: string;
   /** Simulated clock offset in ms added to real time (`sim advance`), for rotate/expire. */
   clockOffsetMs: number;
   apps: Record<string, AppState>;

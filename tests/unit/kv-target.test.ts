@@ -82,10 +82,26 @@ describe("parseVersions", () => {
   it.each(["", "0", "-1", "1.5", "a", "1;2", "99999999999"])("%j is refused", (input) => {
     expect(() => parseVersions(input)).toThrowError(KvTargetError);
   });
+
+  // juju run reads each value as YAML (cmd/juju/action/run.go): versions=2 arrives as a number,
+  // versions=[1,2] as a list; versions=1,2 stays text.
+  it.each([
+    [2, [2]],
+    [[3, 1], [1, 3]],
+    [["2", 2], [2]],
+  ])("typed %j", (input, expected) => expect(parseVersions(input)).toEqual(expected));
+
+  it.each([0, 1.5, -3, [], [1, { a: 1 }], { a: 1 }, true, null])("typed %j is refused", (input) => {
+    expect(() => parseVersions(input)).toThrowError(KvTargetError);
+  });
 });
 
 describe("parseKvData", () => {
-  it("takes a JSON object or key=value pairs", () => {
+  it("takes a map (what juju run makes of data='{...}'), a JSON object as text, or key=value pairs", () => {
+    expect(parseKvData({ password: "s3cret", port: 5432 })).toEqual({ password: "s3cret", port: 5432 });
+    expect(() => parseKvData({})).toThrowError(/empty JSON object/);
+    expect(() => parseKvData([1])).toThrowError(/must be a map/);
+    expect(() => parseKvData(5)).toThrowError(/must be a map/);
     expect(parseKvData('{"password":"s3cret","port":5432}')).toEqual({ password: "s3cret", port: 5432 });
     expect(parseKvData("user=app password=a=b")).toEqual({ user: "app", password: "a=b" });
   });

@@ -31,6 +31,14 @@ describe("secret policies", () => {
     expect(parseConfig({ "charm-secret-id-ttl": "soon" }).problems).toEqual(['charm-secret-id-ttl: "soon" is not a duration like 90s, 30m or 1h']);
   });
 
+  it("renews a secret-id that lives under 46.5 days on expiry alone: a monthly rotation would storm on Juju", () => {
+    // Juju's SecretsRotated moves the next rotation to now + 5 min while the latest revision expires
+    // before the scheduled one; a revision expires at two thirds of its secret-id's lifetime.
+    for (const [ttl, rotate] of [["720h", "never"], ["1110h", "never"], ["1128h", "monthly"], ["2160h", "monthly"], ["0", "monthly"]] as const) {
+      expect(policyFor("charm-approle", parseConfig({ "charm-secret-id-ttl": ttl }).config).rotate, ttl).toBe(rotate);
+    }
+  });
+
   it("rotates consumer credentials as credential-rotation says, and never the CA", () => {
     expect(policyFor("kv-credentials", parseConfig({ "credential-rotation": "weekly" }).config).rotate).toBe("weekly");
     expect(policyFor("vault-ca", DEFAULT_CONFIG)).toEqual({ rotate: "never", credentialTtl: 0 });

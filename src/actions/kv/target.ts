@@ -84,8 +84,13 @@ export function parseKvTarget(input: string, options: { folder?: boolean } = {})
 }
 
 /** `1,2, 3` -> [1, 2, 3]: positive integers, no duplicates, at most 100. */
-export function parseVersions(text: string): number[] {
-  const parts = text.split(",").map((part) => part.trim()).filter(Boolean);
+/**
+ * `versions` as `juju run` delivers it: it reads each value as YAML, so `versions=2` arrives as the
+ * number 2, `versions=[1,2]` as a list and `versions=1,2` as the text "1,2" (and `--string-args`
+ * keeps every value text). Each form gives the same sorted, distinct version numbers.
+ */
+export function parseVersions(value: unknown): number[] {
+  const parts = versionParts(value);
   if (parts.length === 0) throw new KvTargetError("versions is empty: give comma-separated version numbers like 1,2");
   if (parts.length > 100) throw new KvTargetError("at most 100 versions at a time");
   const versions = parts.map((part) => {
@@ -95,12 +100,30 @@ export function parseVersions(text: string): number[] {
   return [...new Set(versions)].sort((a, b) => a - b);
 }
 
+function versionParts(value: unknown): string[] {
+  if (typeof value === "number") return [String(value)];
+  if (typeof value === "string") return value.split(",").map((part) => part.trim()).filter(Boolean);
+  if (Array.isArray(value)) {
+    return value.map((item, index) => {
+      if (typeof item === "number" || typeof item === "string") return String(item).trim();
+      throw new KvTargetError(`versions item ${index + 1} is not a version number`);
+    });
+  }
+  throw new KvTargetError("versions must be a version number, a list of them, or comma-separated numbers like 1,2");
+}
+
 const PAIR_KEY = /^[A-Za-z0-9_.-]{1,128}$/;
 export const MAX_DATA_BYTES = 512 * 1024;
 
-/** kv-put's `data`: a JSON object, or `key=value` pairs separated by spaces (values without spaces). */
-export function parseKvData(text: string): Record<string, unknown> {
-  const trimmed = text.trim();
+/**
+ * kv-put's `data` as `juju run` delivers it: a map (it reads `data='{"user":"app"}'` as YAML, so a
+ * JSON object arrives as a map), or text (with `--string-args`, or key=value pairs separated by
+ * spaces, values without spaces), where text starting with { is read as JSON.
+ */
+export function parseKvData(value: unknown): Record<string, unknown> {
+  if (value !== null && typeof value === "object" && !Array.isArray(value)) return checkedMap(value as Record<string, unknown>);
+  if (typeof value !== "string") throw new KvTargetError("data must be a map (JSON object) or key=value pairs");
+  const trimmed = value.trim();
   if (trimmed === "") throw new KvTargetError("data is empty: give a JSON object or key=value pairs");
   if (Buffer.byteLength(trimmed) > MAX_DATA_BYTES) throw new KvTargetError(`data is larger than ${MAX_DATA_BYTES / 1024} KiB`);
   if (trimmed.startsWith("{")) {
@@ -112,8 +135,7 @@ export function parseKvData(text: string): Record<string, unknown> {
       throw new KvTargetError("data starts with { but is not valid JSON");
     }
     if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new KvTargetError("data must be a JSON object");
-    if (Object.keys(parsed).length === 0) throw new KvTargetError("data is an empty JSON object");
-    return parsed as Record<string, unknown>;
+    return checkedMap(parsed as Record<string, unknown>);
   }
   const result: Record<string, unknown> = {};
   for (const [index, pair] of trimmed.split(/\s+/).entries()) {
@@ -126,4 +148,10 @@ export function parseKvData(text: string): Record<string, unknown> {
     result[key] = pair.slice(eq + 1);
   }
   return result;
+}
+
+function checkedMap(map: Record<string, unknown>): Record<string, unknown> {
+  if (Object.keys(map).length === 0) throw new KvTargetError("data is an empty JSON object");
+  if (Buffer.byteLength(JSON.stringify(map)) > MAX_DATA_BYTES) throw new KvTargetError(`data is larger than ${MAX_DATA_BYTES / 1024} KiB`);
+  return map;
 }

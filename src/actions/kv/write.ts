@@ -2,7 +2,7 @@
 // the entry and versions first, so a mistyped version fails clearly instead of being ignored by
 // Vault. Results and logs name paths and versions, never values.
 import { kv1, kv2, type KvData, type KvMetadata } from "../../vault/kv.js";
-import { ActionError, optionalString, stringParam, type ActionContext } from "../index.js";
+import { ActionError, type ActionContext } from "../index.js";
 import { kvFailure, openKv, optionalInteger, type OpenKv } from "./open.js";
 import { KvTargetError, parseKvData, parseVersions } from "./target.js";
 
@@ -22,6 +22,12 @@ async function existingMetadata(kv: OpenKv): Promise<KvMetadata> {
   return meta;
 }
 
+function requiredParam(params: Record<string, unknown>, name: string): unknown {
+  const value = params[name];
+  if (value === undefined || value === null || value === "") throw new ActionError(`parameter ${name} is required`);
+  return value;
+}
+
 function checkVersionsExist(meta: KvMetadata, versions: number[], where: string): void {
   const known = new Set(meta.versions.map((v) => v.version));
   const missing = versions.filter((v) => !known.has(v));
@@ -37,9 +43,15 @@ async function guarded<T>(kv: OpenKv, call: () => Promise<T>): Promise<T> {
   }
 }
 
-/** With a reference naming a key, `data` is that key's new value and the entry's other keys stay. */
-async function entryToWrite(kv: OpenKv, raw: string): Promise<{ value: KvData; readVersion: number | null }> {
-  if (kv.target.key === null) return { value: parsed(() => parseKvData(raw), "data") as KvData, readVersion: null };
+/**
+ * With a reference naming a key, `data` is that key's new value (a scalar: `juju run` may deliver
+ * `data=5` as a number, kept as the text 5) and the entry's other keys stay.
+ */
+async function entryToWrite(kv: OpenKv, data: unknown): Promise<{ value: KvData; readVersion: number | null }> {
+  if (kv.target.key === null) return { value: parsed(() => parseKvData(data), "data") as KvData, readVersion: null };
+  if (data === null || typeof data === "object") throw new ActionError(`data: ${kv.target.key} is one key, so data is its value, not a map`);
+  const raw = String(data);
+  if (raw.trim() === "") throw new ActionError("parameter data is required");
   const { mount, path } = kv.target;
   if (kv.kvVersion === 1) return { value: { ...((await kv1.read(kv.vault, mount, path)) ?? {}), [kv.target.key]: raw }, readVersion: null };
   const meta = await kv2.metadata(kv.vault, mount, path);
@@ -50,12 +62,13 @@ async function entryToWrite(kv: OpenKv, raw: string): Promise<{ value: KvData; r
 
 export async function kvPut(ctx: ActionContext): Promise<Record<string, unknown>> {
   const kv = await openKv(ctx, "kv-put");
-  const raw = stringParam(ctx.params, "data");
+  const data = ctx.params.data;
+  if (data === undefined || data === null || data === "") throw new ActionError("parameter data is required");
   const cas = optionalInteger(ctx.params, "cas", 0);
   if (cas !== undefined && kv.kvVersion === 1) throw new ActionError(`cas needs KV version 2; ${kv.target.mount} is KV version 1`);
   const { mount, path } = kv.target;
   return guarded(kv, async () => {
-    const { value, readVersion } = await entryToWrite(kv, raw);
+    const { value, readVersion } = await entryToWrite(kv, data);
     if (kv.kvVersion === 1) {
       await kv1.write(kv.vault, mount, path, value);
       ctx.hook.log.info(`kv-put: wrote ${Object.keys(value).length} keys to ${kv.where}`);
@@ -69,10 +82,10 @@ export async function kvPut(ctx: ActionContext): Promise<Record<string, unknown>
 
 export async function kvDelete(ctx: ActionContext): Promise<Record<string, unknown>> {
   const kv = await openKv(ctx, "kv-delete");
-  const versionsText = optionalString(ctx.params, "versions");
+  const versionsParam = ctx.params.versions === "" ? undefined : ctx.params.versions;
   const { mount, path } = kv.target;
   if (kv.kvVersion === 1) {
-    if (versionsText !== undefined) throw new ActionError(`${mount} is KV version 1, which keeps no versions: drop the versions parameter`);
+    if (versionsParam !== undefined) throw new ActionError(`${mount} is KV version 1, which keeps no versions: drop the versions parameter`);
     return guarded(kv, async () => {
       if (!(await kv1.read(kv.vault, mount, path))) throw new ActionError(`${kv.where} does not exist`);
       await kv1.delete(kv.vault, mount, path);
@@ -80,7 +93,7 @@ export async function kvDelete(ctx: ActionContext): Promise<Record<string, unkno
       return { mount, path, deleted: "entry" };
     });
   }
-  const versions = versionsText === undefined ? undefined : parsed(() => parseVersions(versionsText), "versions");
+  const versions = versionsParam === undefined ? undefined : parsed(() => parseVersions(versionsParam), "versions");
   const meta = await existingMetadata(kv);
   if (versions) checkVersionsExist(meta, versions, kv.where);
   return guarded(kv, async () => {
@@ -93,7 +106,7 @@ export async function kvDelete(ctx: ActionContext): Promise<Record<string, unkno
 
 export async function kvUndelete(ctx: ActionContext): Promise<Record<string, unknown>> {
   const kv = await openKv(ctx, "kv-undelete", { needsV2: true });
-  const versions = parsed(() => parseVersions(stringParam(ctx.params, "versions")), "versions");
+  const versions = parsed(() => parseVersions(requiredParam(ctx.params, "versions")), "versions");
   const meta = await existingMetadata(kv);
   checkVersionsExist(meta, versions, kv.where);
   const destroyed = meta.versions.filter((v) => versions.includes(v.version) && v.destroyed).map((v) => v.version);
@@ -107,7 +120,7 @@ export async function kvUndelete(ctx: ActionContext): Promise<Record<string, unk
 
 export async function kvDestroy(ctx: ActionContext): Promise<Record<string, unknown>> {
   const kv = await openKv(ctx, "kv-destroy", { needsV2: true });
-  const versions = parsed(() => parseVersions(stringParam(ctx.params, "versions")), "versions");
+  const versions = parsed(() => parseVersions(requiredParam(ctx.params, "versions")), "versions");
   checkVersionsExist(await existingMetadata(kv), versions, kv.where);
   return guarded(kv, async () => {
     await kv2.destroy(kv.vault, kv.target.mount, kv.target.path, versions);

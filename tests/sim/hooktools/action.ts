@@ -35,7 +35,9 @@ export const actionSet: Tool = (rt, args) => {
     if (!path.every((segment) => KEY_SEGMENT.test(segment))) {
       throw usage(`key "${pair.slice(0, eq)}" must start and end with lowercase alphanumeric, and contain only lowercase alphanumeric, hyphens and periods`);
     }
-    if (RESERVED.has(path[0]!)) throw usage(`cannot set reserved action key "${path[0]}"`);
+    // jujuc/action-set.go Init: a reserved word is refused as any segment of the key, not only the first.
+    const reserved = path.find((segment) => RESERVED.has(segment));
+    if (reserved) throw usage(`cannot set reserved action key "${reserved}"`);
     let node = record.results;
     for (const segment of path.slice(0, -1)) {
       const next = node[segment];

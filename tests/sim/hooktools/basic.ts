@@ -104,6 +104,8 @@ export const networkGet: Tool = (rt, args) => {
   const endpoints = new Set(["juju-info", ...Object.keys(charm.provides), ...Object.keys(charm.requires), ...Object.keys(charm.peers)]);
   if (!endpoints.has(binding)) throw new ToolError(`no network config found for binding "${binding}"`);
   const info = networkFor(rt);
+  // jujuc/network-get.go: --primary-address prints the first address of the first interface alone.
+  if (flagBool(p, "--primary-address")) return formatOutput(info["bind-addresses"][0]!.addresses[0]!.value, flagString(p, "--format"));
   const picks: [string, unknown][] = [];
   if (flagBool(p, "--bind-address")) picks.push(["bind-address", info["bind-addresses"][0]!.addresses[0]!.value]);
   if (flagBool(p, "--ingress-address")) picks.push(["ingress-address", info["ingress-addresses"][0]]);

@@ -11,7 +11,9 @@ export interface HookRuntime {
   now(): Date;
   /** Filled by the context server: each tool call, its argv (kept in memory only, for tests that
    * check no secret travels on a command line) and its server-side duration. */
-  calls: { tool: string; args: string[]; ms: number }[];
+  calls: { tool: string; args: string[]; ms: number; code?: number }[];
+  /** Working directory of the tool's process (relative --file paths), set per call by the server. */
+  cwd?: string;
 }
 
 export interface ToolResult {

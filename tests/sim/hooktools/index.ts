@@ -1,6 +1,7 @@
 // Tool name -> implementation, and the one entry point the context server calls.
 import * as action from "./action.js";
 import * as basic from "./basic.js";
+import { helpText, wantsHelp } from "./help.js";
 import { ToolError, type HookRuntime, type ToolResult } from "./context.js";
 import * as relation from "./relation.js";
 import * as secret from "./secret.js";
@@ -43,6 +44,7 @@ const TOOLS: Record<string, Tool> = {
 export function runTool(rt: HookRuntime, tool: string, args: string[], stdin: string): ToolResult {
   const impl = TOOLS[tool];
   if (!impl) return { code: 1, stdout: "", stderr: `ERROR unknown hook tool "${tool}"\n` };
+  if (wantsHelp(args)) return { code: 0, stdout: helpText(tool), stderr: "" };
   try {
     return { code: 0, stdout: impl(rt, args, stdin), stderr: "" };
   } catch (error) {

@@ -1,4 +1,7 @@
 // relation-ids / relation-list / relation-get / relation-set with Juju's access rules (§2.2, §3).
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { relationIdsDuringRemoval } from "../juju-version.js";
 import type { RelationState } from "../types.js";
 import { appOf, formatOutput, isLeader, ToolError, usage, type HookRuntime } from "./context.js";
 import { yamlMap } from "./basic.js";
@@ -42,12 +45,18 @@ export const relationIds: Tool = (rt, args) => {
   const endpoint = p.positionals[0] ?? (rt.info.relationId !== null ? endpointOfHook(rt) : null);
   if (!endpoint) throw usage("no endpoint name specified");
   const app = appOf(rt.info.unit);
+  const hiddenWhenDying = relationIdsDuringRemoval(rt.model) === "hidden-when-dying";
   const ids = rt.model.relations
-    .filter((r) => !r.dying && ownEnd(r, app)?.endpoint === endpoint)
+    .filter((r) => ownEnd(r, app)?.endpoint === endpoint && !(hiddenWhenDying && r.dying) && !isBrokenHere(rt, r))
     .map((r) => `${endpoint}:${r.id}`)
     .sort();
   return formatOutput(ids, flagString(p, "--format"));
 };
+
+/** The relation this relation-broken hook is about: never listed to it (jujuc/relation-ids.go). */
+function isBrokenHere(rt: HookRuntime, rel: RelationState): boolean {
+  return rt.info.relationId === rel.id && rt.info.hookName.endsWith("-relation-broken");
+}
 
 function endpointOfHook(rt: HookRuntime): string | null {
   const rel = rt.model.relations.find((r) => r.id === rt.info.relationId);
@@ -108,8 +117,9 @@ export const relationSet: Tool = (rt, args, stdin) => {
   const p = parseArgs(args, { values: [["--format"], REL, ["--file"]], bools: [["--app"]] });
   const rel = relationFor(rt, p);
   const file = flagString(p, "--file");
-  if (file !== undefined && file !== "-") throw new ToolError("the simulator accepts --file - (stdin) only");
-  const values = { ...(file === "-" ? yamlMap(stdin, "--file") : {}), ...parseKeyValues(p.positionals) };
+  // jujuc/relation-set.go: --file <path> (relative to the tool's working directory) or - for stdin, YAML.
+  const fileText = file === undefined ? "" : file === "-" ? stdin : readSettingsFile(rt, file);
+  const values = { ...(file === undefined ? {} : yamlMap(fileText, "--file")), ...parseKeyValues(p.positionals) };
   const asApp = flagBool(p, "--app");
   if (asApp && !isLeader(rt)) throw new ToolError("cannot write relation settings");
   const member = asApp ? appOf(rt.info.unit) : rt.info.unit;
@@ -119,3 +129,11 @@ export const relationSet: Tool = (rt, args, stdin) => {
   if (size > MAX_SETTINGS_BYTES) throw new ToolError("relation settings too large");
   return "";
 };
+
+function readSettingsFile(rt: HookRuntime, path: string): string {
+  try {
+    return readFileSync(resolve(rt.cwd ?? rt.model.units[rt.info.unit]!.charmDir, path), "utf8");
+  } catch (error) {
+    throw new ToolError(`cannot read settings file: ${(error as Error).message}`);
+  }
+}

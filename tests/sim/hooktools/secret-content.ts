@@ -7,7 +7,7 @@ import { yamlMap } from "./basic.js";
 
 export const SECRET_KEY = /^([a-z](?:-?[a-z0-9]){2,})$/;
 const XID = /^[0-9a-v]{20}$/;
-const MAX_CONTENT_BYTES = 1_000_000;
+const MAX_CONTENT_BYTES = 1024 * 1024;
 export const ROTATE_POLICIES = ["never", "hourly", "daily", "weekly", "monthly", "quarterly", "yearly"];
 
 export function newSecretId(): string {
@@ -27,7 +27,7 @@ export function secretUri(modelUuid: string, id: string): string {
 }
 
 /** key=value, key#base64=value, key#file=path (read now) and --file YAML -> key -> base64. */
-export function parseContent(pairs: string[], file: string | undefined, cwd: string, stdin: string): Record<string, string> {
+export function parseContent(pairs: string[], file: string | undefined, cwd: string, stdin: string, limits = { perValue: MAX_CONTENT_BYTES, total: MAX_CONTENT_BYTES }): Record<string, string> {
   const content: Record<string, string> = {};
   if (file !== undefined) {
     const text = file === "-" ? stdin : readFileSync(resolve(cwd, file), "utf8");
@@ -53,8 +53,10 @@ export function parseContent(pairs: string[], file: string | undefined, cwd: str
     content[key] = encoded;
   }
   for (const key of Object.keys(content)) if (!SECRET_KEY.test(key)) throw usage(`key "${key}" not valid`);
+  // juju-version.ts secretSizeLimits: by the model's Juju version.
+  for (const [key, value] of Object.entries(content)) if (value.length > limits.perValue) throw new ToolError(`secret content for key "${key}" too large: ${value.length} bytes`);
   const total = Object.values(content).reduce((n, v) => n + v.length, 0);
-  if (total > MAX_CONTENT_BYTES) throw new ToolError("base64 encoded secret content too large");
+  if (total > limits.total) throw new ToolError(`secret content too large: ${total} bytes`);
   return content;
 }
 

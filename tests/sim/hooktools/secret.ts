@@ -1,4 +1,5 @@
 // The secret tools with Juju's ownership, grant, label and revision-tracking rules (§2.3, §2.4).
+import { secretSizeLimits } from "../juju-version.js";
 import type { SecretState } from "../types.js";
 import { appOf, formatOutput, isLeader, ToolError, usage, type HookRuntime } from "./context.js";
 import { flagBool, flagString, parseArgs } from "./parse.js";
@@ -16,13 +17,21 @@ function owns(rt: HookRuntime, s: SecretState): boolean {
   return s.ownerKind === "application" ? s.owner === appOf(rt.info.unit) : s.ownerKind === "unit" && s.owner === rt.info.unit;
 }
 
-/** Management rights: owner, and leader for application secrets. */
+/**
+ * A secret this unit's app or the unit owns, for secret-set/grant/revoke. Leadership is not checked
+ * here: Juju buffers these and the secrets facade refuses a non-leader's change to an application
+ * secret when the hook commits (context.go doFlush; commit.ts commitRefusal).
+ */
 function manageable(rt: HookRuntime, rawId: string): SecretState {
   const id = parseSecretId(rawId);
   const secret = allSecrets(rt).find((s) => s.id === id);
   if (!secret || !owns(rt, secret)) throw new ToolError(`secret "${id}" not found`);
-  if (secret.ownerKind === "application" && !isLeader(rt)) throw new ToolError("permission denied");
   return secret;
+}
+
+/** Owner metadata is the leader's alone for app secrets: others get "not found" (secretsmanager GetSecretMetadata). */
+function metadataVisible(rt: HookRuntime, s: SecretState): boolean {
+  return owns(rt, s) && (s.ownerKind !== "application" || isLeader(rt));
 }
 
 function canView(rt: HookRuntime, s: SecretState): boolean {
@@ -48,7 +57,7 @@ export const secretAdd: Tool = (rt, args, stdin) => {
   const owner = flagString(p, "--owner") ?? "application";
   if (owner !== "application" && owner !== "unit") throw usage(`secret owner "${owner}" not valid`);
   if (owner === "application" && !isLeader(rt)) throw new ToolError("this unit is not the leader");
-  const content = parseContent(p.positionals, flagString(p, "--file"), cwdOf(rt), stdin);
+  const content = parseContent(p.positionals, flagString(p, "--file"), cwdOf(rt), stdin, secretSizeLimits(rt.model));
   if (Object.keys(content).length === 0) throw usage("missing secret value or filename");
   const ownerName = owner === "application" ? appOf(rt.info.unit) : rt.info.unit;
   const label = flagString(p, "--label");
@@ -79,7 +88,7 @@ export const secretAdd: Tool = (rt, args, stdin) => {
 };
 
 function cwdOf(rt: HookRuntime): string {
-  return rt.model.units[rt.info.unit]!.charmDir;
+  return rt.cwd ?? rt.model.units[rt.info.unit]!.charmDir;
 }
 
 export const secretSet: Tool = (rt, args, stdin) => {
@@ -87,7 +96,7 @@ export const secretSet: Tool = (rt, args, stdin) => {
   const [id, ...pairs] = p.positionals;
   if (!id) throw usage("missing secret URI");
   const secret = manageable(rt, id);
-  const content = parseContent(pairs, flagString(p, "--file"), cwdOf(rt), stdin);
+  const content = parseContent(pairs, flagString(p, "--file"), cwdOf(rt), stdin, secretSizeLimits(rt.model));
   const update = (rt.pending.secretUpdates[secret.id] ??= {});
   if (Object.keys(content).length > 0) update.content = content;
   const label = flagString(p, "--label");
@@ -155,13 +164,13 @@ export const secretInfoGet: Tool = (rt, args) => {
   const [rawId] = p.positionals;
   if ((rawId === undefined) === (label === undefined)) throw usage("specify either a secret URI or label but not both");
   const id = rawId === undefined ? undefined : parseSecretId(rawId);
-  const secret = allSecrets(rt).find((s) => owns(rt, s) && (id ? s.id === id : ownerLabel(rt, s) === label));
+  const secret = allSecrets(rt).find((s) => metadataVisible(rt, s) && (id ? s.id === id : ownerLabel(rt, s) === label));
   if (!secret) throw new ToolError(`secret "${id ?? label}" not found`);
-  if (secret.ownerKind === "application" && !isLeader(rt)) throw new ToolError("permission denied");
   const latest = secret.revisions[secret.revisions.length - 1]!;
+  // jujuc/secret-info-get.go: label is always in the output, empty when the secret has none.
   const info = {
     revision: latest.revision,
-    ...(ownerLabel(rt, secret) ? { label: ownerLabel(rt, secret) } : {}),
+    label: ownerLabel(rt, secret) ?? "",
     owner: secret.ownerKind,
     ...(secret.description ? { description: secret.description } : {}),
     ...(secret.rotatePolicy ? { rotation: secret.rotatePolicy } : {}),
@@ -173,7 +182,7 @@ export const secretInfoGet: Tool = (rt, args) => {
 
 export const secretIds: Tool = (rt, args) => {
   const p = parseArgs(args, { values: [["--format"]] });
-  const ids = allSecrets(rt).filter((s) => owns(rt, s)).map((s) => s.id);
+  const ids = allSecrets(rt).filter((s) => metadataVisible(rt, s)).map((s) => s.id);
   return formatOutput(ids.length ? ids : null, flagString(p, "--format") ?? "yaml");
 };
 
@@ -214,14 +223,17 @@ export const secretRevoke: Tool = (rt, args) => {
   return "";
 };
 
+/**
+ * Buffered and never refused here (context.go RemoveSecret): whether the secret exists and this
+ * unit may remove it is decided when the hook commits (commit.ts commitRefusal).
+ */
 export const secretRemove: Tool = (rt, args) => {
   const p = parseArgs(args, { values: [["--revision"]] });
   const [id] = p.positionals;
   if (!id) throw usage("missing secret URI");
-  const secret = manageable(rt, id);
   const rawRevision = flagString(p, "--revision");
   const revision = rawRevision === undefined ? null : Number(rawRevision);
-  if (revision !== null && !secret.revisions.some((r) => r.revision === revision)) throw new ToolError(`secret revision ${revision} not found`);
-  rt.pending.secretRemoves.push({ id: secret.id, revision });
+  if (revision !== null && !(Number.isInteger(revision) && revision > 0)) throw usage(`invalid value "${rawRevision}" for option --revision`);
+  rt.pending.secretRemoves.push({ id: parseSecretId(id), revision });
   return "";
 };
