@@ -12,7 +12,7 @@ import type { VaultEndpoint } from "../../workload.js";
 import { isConsumerFault, refuse, type ConsumerRelation, type ServeContext } from "./context.js";
 import { ledgerKey, readLedger, writeLedger, type ConsumerRecord } from "./ledger.js";
 import { inputsFingerprint, lookScope } from "./scope.js";
-import { peerAppValue, setPeerAppValues } from "../peers.js";
+import { peerAppValue, peerRelationId, setPeerAppValues } from "../peers.js";
 import { serveLegacy } from "./legacy.js";
 import { detectDialect } from "./requests.js";
 import { serveV0 } from "./v0.js";
@@ -59,7 +59,10 @@ function unitIsLeaving(hook: Hook): boolean {
 }
 
 export async function reconcileVaultKv(hook: Hook, vault: VaultClient, endpoint: VaultEndpoint, options: ProviderOptions = {}): Promise<Verdict[]> {
-  if (!hook.isLeader) return [];
+  // Without the peer relation there is no ledger to read or write: a leaving unit's
+  // vault-peers-relation-broken (Juju lists the relation no more), where serving would take every
+  // consumer for new and reissue its credentials.
+  if (!hook.isLeader || peerRelationId() === null) return [];
   const before = readLedger(hook.juju.appName);
   const ledger: Record<string, ConsumerRecord> = structuredClone(before);
   const credentials = CredentialLedger.read(hook.juju.appName);
