@@ -9,6 +9,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { seeded } from "../tests/sim/seeded.js";
 import { VaultClient } from "../src/vault/client.js";
 import { sealStatus } from "../src/vault/sys.js";
 import { Sim } from "../tests/sim/controller.js";
@@ -22,17 +23,6 @@ function quantile(values: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
 }
 
-/** A seeded PRNG (mulberry32), so the update-status phases are the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function waitUnsealed(probe: VaultClient, started: number, limitMs: number): Promise<number | null> {
   while (performance.now() - started < limitMs) {
@@ -50,7 +40,7 @@ export async function runSealedWindowBenchmark({ runs, updateStatusIntervalS }: 
   const server = findWorkloadBinary();
   const dir = mkdtempSync(join(tmpdir(), "vault-charm-sealed-"));
   const sim = await Sim.open(dir, { vaultBinary: server.path });
-  const next = random(16);
+  const next = seeded(16);
   try {
     process.stdout.write(`sealed window after kill -9 of Vault, on ${server.implementation}: setting up an active unit...\n`);
     await sim.deploy(projectRoot(), { app: "vault" });

@@ -17,6 +17,7 @@ import * as sys from "../../src/vault/sys.js";
 import { legacyRoleName, v0MountName, v0RoleName } from "../../src/relations/vault-kv/naming.js";
 import type { Sim } from "../sim/controller.js";
 import { projectRoot } from "../sim/paths.js";
+import { seeded } from "../sim/seeded.js";
 import type { ReadyVault } from "../integration/fixtures.js";
 
 const CONSUMER = join(projectRoot(), "examples", "kv-consumer");
@@ -39,17 +40,6 @@ export interface SuiteResult {
   byFault: Record<string, number>;
 }
 
-/** mulberry32: the same seed, the same steps, faults and call numbers. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pick = <T>(next: () => number, items: readonly T[]): T => items[Math.floor(next() * items.length)]!;

@@ -14,6 +14,7 @@ import * as approle from "../../src/vault/approle.js";
 import { kv2 } from "../../src/vault/kv.js";
 import * as sys from "../../src/vault/sys.js";
 import { projectRoot } from "../sim/paths.js";
+import { seeded } from "../sim/seeded.js";
 import { clientFrom, deployReadyVault, type ReadyVault } from "./fixtures.js";
 import { implementations } from "./servers.js";
 
@@ -25,23 +26,12 @@ const HOSTILE_APPS = ["gv-d", "fz", "gl-x"];
 const UNITS_PER_APP = 3;
 const LIMIT = { ipv4: 8, ipv6: 32 };
 
-/** mulberry32: small, seeded, reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Bag = Record<string, string>;
 
 describe.skipIf(!server)(`vault-kv fuzz: ${INPUTS} generated hostile inputs on ${server?.name ?? "no server"}`, () => {
   let ready: ReadyVault;
-  const random = prng(SEED);
+  const random = seeded(SEED);
   const pick = <T,>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const relationOf = (app: string) => ready.sim.model.relations.find((r) => r.ends.some((e) => e.app === app) && r.ends.some((e) => e.app === "vault"))!;
   const address = (unit: string) => ready.sim.unit(unit).address;

@@ -1,0 +1,12 @@
+// One seeded pseudo-random generator (mulberry32) for everything that must repeat exactly from a
+// seed: the fault suite's steps, the vault-kv fuzz suite's inputs, the sealed-window benchmark's phases.
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
