@@ -19,6 +19,15 @@ if [ -x "$binary" ] && "$binary" version >/dev/null 2>&1; then
   exit 0
 fi
 [ "${1:-}" = "--cached-only" ] && exit 1
+# One build at a time: a second caller (two test runs started together) waits for the first and
+# takes its binary, rather than compiling the same tree into the same directory beside it.
+mkdir -p "$(dirname "$cache")"
+exec 9>"$cache.lock"
+flock 9
+if [ -x "$binary" ] && "$binary" version >/dev/null 2>&1; then
+  echo "$binary"
+  exit 0
+fi
 here="$(cd "$(dirname "$0")" && pwd)"
 build="$cache/build"
 mkdir -p "$build"
