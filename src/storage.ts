@@ -40,6 +40,8 @@ interface Marker {
 }
 
 const markerFile = (): string => join(vaultPaths().charmState, "storage.json");
+/** Holds the etcd prefix while a copy into it runs; left behind when the copy is cut short. */
+const copyingFile = (): string => join(vaultPaths().charmState, "etcd-copy-in-progress");
 
 function readMarker(): Marker | null {
   try {
@@ -131,20 +133,41 @@ export async function moveToEtcd(hook: Hook, m: StorageMove): Promise<Verdict | 
     return blocked(`Could not move Vault's data to etcd: ${why.slice(0, 200)}`);
   };
 
-  startOn(m.configFile, m.etcdConfig);
-  const initialised = await m.probeInitialised();
-  service.stopVaultService();
-  if (initialised === null) return fallBack("Vault did not answer when started on etcd");
-  if (initialised) {
-    hook.log.warn(`${where} already holds an initialised Vault: using it; this unit's file data is left untouched in ${m.fileStoragePath}`);
-    return null;
+  // A copy into this prefix that was cut short (the hook killed, the machine down) leaves part of the
+  // data in etcd, which may already look initialised though entries are missing, and Vault's
+  // migration lock in the file storage. Then the file data is copied again over that partial copy.
+  const interrupted = readFileOrNull(copyingFile()) === m.etcd.prefix;
+  if (interrupted) {
+    hook.log.warn(`an earlier copy of Vault's data to ${where} was cut short: copying it again`);
+  } else {
+    startOn(m.configFile, m.etcdConfig);
+    const initialised = await m.probeInitialised();
+    service.stopVaultService();
+    if (initialised === null) return fallBack("Vault did not answer when started on etcd");
+    if (initialised) {
+      hook.log.warn(`${where} already holds an initialised Vault: using it; this unit's file data is left untouched in ${m.fileStoragePath}`);
+      return null;
+    }
   }
   const migrationFile = join(vaultPaths().common, "migrate.hcl");
   writeFileIfChanged(migrationFile, renderMigrationConfig(m.fileStoragePath, m.etcd), 0o600);
+  writeFileIfChanged(copyingFile(), m.etcd.prefix, 0o600);
+  // Only this charm copies this unit's data and hooks never overlap: a lock left in the file storage
+  // ("core/_migration") is from a copy that died, and would refuse every copy from now on.
+  if (existsSync(join(m.fileStoragePath, "core", "_migration"))) {
+    hook.log.warn("removing the migration lock an interrupted copy left in the file storage");
+    const reset = service.migrateStorage(migrationFile, undefined, { resetLock: true });
+    if (!reset.ok) {
+      rmSync(migrationFile, { force: true });
+      return fallBack(reset.output);
+    }
+  }
   const started = Date.now();
   const result = service.migrateStorage(migrationFile);
   rmSync(migrationFile, { force: true });
+  // On failure the in-progress note stays: etcd may hold part of the data, so the next try copies again.
   if (!result.ok) return fallBack(result.output);
+  rmSync(copyingFile(), { force: true });
   hook.log.info(`moved Vault's data to ${where} in ${Date.now() - started} ms; file storage is kept as it was in ${m.fileStoragePath}`);
   return null;
 }

@@ -90,8 +90,11 @@ export function stopVaultService(): void {
  * named in `configFile`, with Vault stopped. Keys are copied as stored (still encrypted by Vault's
  * barrier); the source is left as it was. Returns Vault's own words when it fails.
  */
-export function migrateStorage(configFile: string, timeoutMs = 30 * 60 * 1000): { ok: true } | { ok: false; output: string } {
-  const result = spawnSync(VAULT_SNAP, ["operator", "migrate", `-config=${configFile}`], { encoding: "utf8", timeout: timeoutMs });
+export function migrateStorage(configFile: string, timeoutMs = 30 * 60 * 1000, options: { resetLock?: boolean } = {}): { ok: true } | { ok: false; output: string } {
+  // -reset only removes the lock a copy cut short left in the source ("storage migration in
+  // progress"); it copies nothing.
+  const args = ["operator", "migrate", ...(options.resetLock ? ["-reset"] : []), `-config=${configFile}`];
+  const result = spawnSync(VAULT_SNAP, args, { encoding: "utf8", timeout: timeoutMs });
   if (result.error) return { ok: false, output: result.error.message };
   if (result.status === 0) return { ok: true };
   return { ok: false, output: `${result.stderr}${result.stdout}`.trim().split("\n").slice(-3).join(" ") };
