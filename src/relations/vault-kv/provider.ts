@@ -14,6 +14,7 @@ import { ledgerKey, readLedger, writeLedger, type ConsumerRecord } from "./ledge
 import { inputsFingerprint, lookScope } from "./scope.js";
 import { peerAppValue, peerRelationId, setPeerAppValues } from "../peers.js";
 import { serveLegacy } from "./legacy.js";
+import { retireReplacedSecretIds } from "./retirements.js";
 import { detectDialect } from "./requests.js";
 import { serveV0 } from "./v0.js";
 import { Tenancy } from "./tenants.js";
@@ -67,6 +68,8 @@ export async function reconcileVaultKv(hook: Hook, vault: VaultClient, endpoint:
   const ledger: Record<string, ConsumerRecord> = structuredClone(before);
   const credentials = CredentialLedger.read(hook.juju.appName);
   for (const record of Object.values(ledger)) adoptRevisionFields(record, credentials);
+  // What the last committed reissues replaced: their new tokens are published now.
+  await retireReplacedSecretIds(hook, vault, ledger);
   // secret-rotate (or secret-expired) for a consumer's credentials: that consumer gets new ones.
   const due = secretDueForReissue(hook);
   const refresh = new Set(Object.keys(ledger).filter((key) => options.refresh?.(ledger[key], key) || (due && sameSecret(ledger[key]!.secretId, due))));
@@ -84,6 +87,7 @@ export async function reconcileVaultKv(hook: Hook, vault: VaultClient, endpoint:
     credentials,
     endpoint,
     verdicts: [],
+    publish: [],
     refresh,
     limits: { breadth: hook.config.kvBindMinPrefix },
     recheck: (key) => scope.full || refresh.has(key) || scope.recheck.has(key),
@@ -128,6 +132,9 @@ export async function reconcileVaultKv(hook: Hook, vault: VaultClient, endpoint:
       delete ledger[key];
     }
   }
+  // Relation data and the ledger are committed together when the hook exits 0; nothing of either
+  // is written when serving failed part-way (the next hook serves again from the committed ledger).
+  for (const write of ctx.publish) write();
   writeLedger(hook.juju.appName, before, ledger);
   if (newLeader) setPeerAppValues(hook.juju.appName, { [SERVED_BY_KEY]: hook.juju.unitName });
   if (state || gone.length > 0) (await ctx.vaultState()).tenancy.write(hook.juju.appName, ledger);
