@@ -57,11 +57,11 @@ for (const impl of implementations()) {
       await ready?.sim.destroy();
     });
 
-    /** refresh-secrets with `fault` run at the moment the new secret-id for `unit` is issued (its log line). */
-    async function refreshWithFault(unit: string, fault: () => void): Promise<boolean> {
+    /** refresh-secrets with `fault` run at the moment vault/0 logs `line` (by default, kvl/0's new secret-id issued). */
+    async function refreshWithFault(unit: string, fault: () => void, line = `issued credentials for ${unit} `): Promise<boolean> {
       let faulted = false;
       ready.sim.observeToolCalls((caller, _name, _calls, last) => {
-        if (caller !== "vault/0" || faulted || last.tool !== "juju-log" || !last.args.join(" ").includes(`issued credentials for ${unit} `)) return;
+        if (caller !== "vault/0" || faulted || last.tool !== "juju-log" || !last.args.join(" ").includes(line)) return;
         faulted = true;
         fault();
       });
@@ -110,6 +110,18 @@ for (const impl of implementations()) {
         await expectEveryConsumerServed();
       }, 180_000);
     }
+
+    it("an action serving consumers twice (its handler, then the hook's reconcile) revokes nothing it replaced itself", async () => {
+      const before = await live();
+      expect(before).toHaveLength(1);
+      // Killed the moment it would revoke kvl/0's replaced secret-id: that must not happen in the
+      // action that published the new token (uncommitted until it exits). Unfaulted, it completes.
+      const hookPid = () => Number(readFileSync(join(dataDir(), "hook.pid"), "utf8"));
+      await refreshWithFault(UNIT, () => process.kill(hookPid(), "SIGKILL"), `secret-id(s) of ${UNIT} replaced by`);
+      if (Object.values(ready.sim.model.actions).at(-1)!.status !== "completed") expect(await live()).toEqual(expect.arrayContaining(before));
+      await recover();
+      await expectEveryConsumerServed();
+    }, 180_000);
 
     it("an uninterrupted reissue revokes the replaced secret-id in the next leader hook", async () => {
       const before = await live();

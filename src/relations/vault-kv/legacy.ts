@@ -9,6 +9,7 @@ import { changedKeys, relationGet, relationIds, relationSet } from "../../juju/i
 import { bindCidrs, isConsumerFault, refuse, type ConsumerRelation, type ServeContext } from "./context.js";
 import { inputsHash, liveSecretIds, retireRole, secretIdMetadata } from "./credentials.js";
 import { ledgerKey } from "./ledger.js";
+import { markedForRetirement } from "./retirements.js";
 import { legacyMountName, legacyRoleName } from "./naming.js";
 import { isolatedBackendPolicy, sharedBackendPolicy } from "./policies.js";
 import { jsonOrRaw, parseLegacyRequest, type LegacyRequest } from "./requests.js";
@@ -151,6 +152,7 @@ async function serveLegacyUnit(
     // generation already, and a role name reused after a failed hook may hold another unit's.
     const replaced = (await liveSecretIds(vault, role)).filter((s) => s.issue !== issue).map((s) => s.accessor);
     retiring = [...new Set([...retiring, ...replaced])];
+    markedForRetirement(hook, replaced);
     hook.log.info(`vault-kv: issued credentials for ${unit} (generation ${generation}${replaced.length ? `; ${replaced.length} older secret-id(s) to revoke once it is published` : ""})`);
     wrapped = json(issued.token);
     confirmed = false;

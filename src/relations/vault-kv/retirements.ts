@@ -12,20 +12,38 @@ import { destroySecretIds } from "./credentials.js";
 import type { Ledger } from "./ledger.js";
 import { CONSUMER_APPROLE_MOUNT } from "./vault-objects.js";
 
+/**
+ * Accessors marked for retirement by this hook itself. One hook may serve consumers twice (an action,
+ * then the hook's own reconcile), and the second reads the ledger as the first left it, uncommitted:
+ * those marks are not to be acted on before this hook has exited 0.
+ */
+const markedThisHook = new WeakMap<Hook, Set<string>>();
+
+/** Notes accessors a reissue in this hook marked for retirement. */
+export function markedForRetirement(hook: Hook, accessors: readonly string[]): void {
+  const marked = markedThisHook.get(hook) ?? new Set<string>();
+  for (const accessor of accessors) marked.add(accessor);
+  markedThisHook.set(hook, marked);
+}
+
 /** Destroys the secret-ids committed records mark as replaced; clears each record's mark once done. */
 export async function retireReplacedSecretIds(hook: Hook, vault: VaultClient, ledger: Ledger): Promise<void> {
+  const fresh = markedThisHook.get(hook) ?? new Set<string>();
   for (const record of Object.values(ledger)) {
     if (!record.retiring) continue;
-    if (record.retiring.length === 0) {
-      delete record.retiring;
+    const committed = record.retiring.filter((accessor) => !fresh.has(accessor));
+    const kept = record.retiring.filter((accessor) => fresh.has(accessor));
+    if (committed.length === 0) {
+      if (kept.length === 0) delete record.retiring;
       continue;
     }
     try {
       // Those still live only: an earlier hook may have destroyed some before it was killed.
-      const pending = new Set(record.retiring);
+      const pending = new Set(committed);
       const live = (await listSecretIdAccessors(vault, CONSUMER_APPROLE_MOUNT, record.role)).filter((accessor) => pending.has(accessor));
       await destroySecretIds(vault, record.role, live);
-      delete record.retiring;
+      if (kept.length > 0) record.retiring = kept;
+      else delete record.retiring;
       if (live.length > 0) hook.log.info(`vault-kv: revoked ${live.length} secret-id(s) of ${record.unit} replaced by the credentials published for it`);
     } catch (error) {
       if (!isConsumerFault(error)) throw error;
