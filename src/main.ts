@@ -1,6 +1,7 @@
 // Entry point of every hook and action: dispatch -> dist/charm.mjs -> here.
 import { parseConfig } from "./config.js";
 import { CHARM_ENDPOINTS, type Hook } from "./hook.js";
+import { noteHookFinished, noteHookStarted } from "./unfinished-hook.js";
 import { createLogger, getConfig, isLeader, JujuContextError, parseDispatchPath, readJujuContext } from "./juju/index.js";
 
 export async function main(): Promise<number> {
@@ -20,6 +21,7 @@ export async function main(): Promise<number> {
     log.debug(`ignoring ${juju.dispatchPath}: not an event this charm handles`);
     return 0;
   }
+  noteHookStarted();
   try {
     const { config, problems } = parseConfig(getConfig());
     log.level = config.logLevel === "warn" ? "warn" : config.logLevel;
@@ -27,7 +29,9 @@ export async function main(): Promise<number> {
     // Loaded only for events the charm handles: an ignored event costs just the runtime above.
     const { handleEvent, publishStatus } = await import("./charm.js");
     const outcome = await handleEvent(hook);
-    return publishStatus(outcome, log) ? 0 : 1;
+    if (!publishStatus(outcome, log)) return 1;
+    noteHookFinished();
+    return 0;
   } catch (error) {
     // A real fault: Juju marks the hook failed and retries it; the reason goes to the unit log.
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
