@@ -32,3 +32,11 @@ export function straySweepDue(): string | null {
 export function straySweepDone(): void {
   rmSync(sweepDue(), { force: true });
 }
+
+/**
+ * This hook may exit 0 though what it wrote to Vault is not all committed (an action that failed
+ * part-way reports it with action-fail): a stray sweep is due as after a killed hook.
+ */
+export function requestStraySweep(): void {
+  if (existsSync(vaultPaths().charmState)) writeFileSync(sweepDue(), `${Date.now()}-${process.pid}`, { mode: 0o600 });
+}

@@ -347,10 +347,11 @@ export class Sim {
 
   /**
    * Fault injection (tests/faults): `observer` is told after each hook-tool call of a running hook or
-   * action (its unit, its name as in `runs`, and how many calls it has made), e.g. to kill it there.
+   * action (its unit, its name as in `runs`, how many calls it has made, and that call: the tool and
+   * its arguments), e.g. to kill it there. The call is answered after the observer returns.
    */
-  observeToolCalls(observer: ((unit: string, name: string, calls: number) => void) | null): void {
-    this.server.onToolCall = observer ? (rt) => observer(rt.info.unit, rt.info.hookName || `action ${rt.info.dispatchPath.slice("actions/".length)}`, rt.calls.length) : null;
+  observeToolCalls(observer: ((unit: string, name: string, calls: number, last: { tool: string; args: readonly string[] }) => void) | null): void {
+    this.server.onToolCall = observer ? (rt) => observer(rt.info.unit, rt.info.hookName || `action ${rt.info.dispatchPath.slice("actions/".length)}`, rt.calls.length, rt.calls.at(-1)!) : null;
   }
 
   /** Runs queued events in order until none is runnable. Units in error hold their events. */

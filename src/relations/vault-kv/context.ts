@@ -24,6 +24,12 @@ export interface ServeContext {
   credentials: CredentialLedger;
   endpoint: VaultEndpoint;
   verdicts: Verdict[];
+  /**
+   * Relation writes, made once every relation is served and just before the ledger is written: a
+   * hook that ends early (Vault gone mid-way, an action failing with exit 0) must not publish a
+   * new token without the record that says which secret-ids it replaced, or the other way round.
+   */
+  publish: Array<() => void>;
   /** Ledger keys whose credentials must be reissued this hook (refresh-secrets). */
   refresh: Set<string>;
   limits: RequestLimits;

@@ -30,6 +30,12 @@ export interface ConsumerRecord {
   healPending?: boolean;
   /** Legacy: the current generation's secret-id has been used to log in. */
   confirmed?: boolean;
+  /**
+   * Legacy: accessors (under `role`) of the secret-ids a reissue replaced. They are destroyed by the
+   * next leader hook, once this record, and the new token with it, is known to be committed: a
+   * hook killed between issuing and exiting must leave the unit's old secret-id working.
+   */
+  retiring?: string[];
   /** v0: the nonce the unit's credentials are listed under. */
   nonce?: string;
   /** v0: the Juju secret holding the credentials (which secret-id each revision holds: src/secrets/ledger.ts). */

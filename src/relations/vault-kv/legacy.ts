@@ -7,8 +7,9 @@ import { wrappingTokenAlive } from "../../vault/sys.js";
 import type { Hook } from "../../hook.js";
 import { changedKeys, relationGet, relationIds, relationSet } from "../../juju/index.js";
 import { bindCidrs, isConsumerFault, refuse, type ConsumerRelation, type ServeContext } from "./context.js";
-import { destroySecretIds, inputsHash, liveSecretIds, retireRole, secretIdMetadata } from "./credentials.js";
+import { inputsHash, liveSecretIds, retireRole, secretIdMetadata } from "./credentials.js";
 import { ledgerKey } from "./ledger.js";
+import { markedForRetirement } from "./retirements.js";
 import { legacyMountName, legacyRoleName } from "./naming.js";
 import { isolatedBackendPolicy, sharedBackendPolicy } from "./policies.js";
 import { jsonOrRaw, parseLegacyRequest, type LegacyRequest } from "./requests.js";
@@ -77,7 +78,8 @@ export async function serveLegacy(ctx: ServeContext, relation: ConsumerRelation)
   }
   // Keys of units no longer served go (their Vault objects are removed by the provider's sweep).
   for (const existing of Object.keys(own)) if (CREDENTIAL_KEY.test(existing) && !(existing in desired)) desired[existing] = "";
-  relationSet(relationId, changedKeys(own, desired));
+  const changes = changedKeys(own, desired);
+  ctx.publish.push(() => relationSet(relationId, changes));
   return wanted;
 }
 
@@ -130,6 +132,9 @@ async function serveLegacyUnit(
     }
   }
   let wrapped = own[tokenKey]!;
+  // Replaced secret-ids still to revoke (normally none: the hook's start revoked them), under this
+  // role only: a previous role went with its secret-ids above.
+  let retiring = record && record.role === role ? (record.retiring ?? []) : [];
   if (reissue) {
     generation += 1;
     const issue = randomBytes(8).toString("hex");
@@ -139,13 +144,16 @@ async function serveLegacyUnit(
       metadata: secretIdMetadata(unit, generation, issue),
       numUses: LEGACY_SECRET_ID_USES,
     });
-    // The new token tells the requirer to unwrap again; the secret-ids it replaces go now, so a
-    // unit never holds two (a new leader reissues, and a stale token must not keep working). By
-    // issue, not generation: a killed hook may have issued this same generation already, and a
-    // role name reused after a failed hook may hold another unit's.
-    const replaced = (await liveSecretIds(vault, role)).filter((s) => s.issue !== issue);
-    await destroySecretIds(vault, role, replaced.map((s) => s.accessor));
-    hook.log.info(`vault-kv: issued credentials for ${unit} (generation ${generation}${replaced.length ? `, ${replaced.length} older secret-id(s) revoked` : ""})`);
+    // The new token tells the requirer to unwrap again; the secret-ids it replaces go in the next
+    // leader hook (retirements.ts), once this token is known to be published: destroyed now, a
+    // hook killed before it exits would leave the unit with a dead secret-id and no new token.
+    // So a unit holds two for one leader hook at most (a new leader reissues, and a stale token
+    // must not keep working). By issue, not generation: a killed hook may have issued this same
+    // generation already, and a role name reused after a failed hook may hold another unit's.
+    const replaced = (await liveSecretIds(vault, role)).filter((s) => s.issue !== issue).map((s) => s.accessor);
+    retiring = [...new Set([...retiring, ...replaced])];
+    markedForRetirement(hook, replaced);
+    hook.log.info(`vault-kv: issued credentials for ${unit} (generation ${generation}${replaced.length ? `; ${replaced.length} older secret-id(s) to revoke once it is published` : ""})`);
     wrapped = json(issued.token);
     confirmed = false;
   }
@@ -163,6 +171,7 @@ async function serveLegacyUnit(
     access: request.accessCidr,
     ...(healPending ? { healPending } : {}),
     ...(confirmed ? { confirmed } : {}),
+    ...(retiring.length ? { retiring } : {}),
   };
   return { roleId, wrapped };
 }

@@ -11,9 +11,11 @@ import { listMounts, type MountInfo } from "../../vault/sys.js";
 import type { VaultEndpoint } from "../../workload.js";
 import { isConsumerFault, refuse, type ConsumerRelation, type ServeContext } from "./context.js";
 import { ledgerKey, readLedger, writeLedger, type ConsumerRecord } from "./ledger.js";
-import { inputsFingerprint, lookScope } from "./scope.js";
+import { inputsFingerprint, lookScope, type LookScope } from "./scope.js";
+import { requestStraySweep } from "../../unfinished-hook.js";
 import { peerAppValue, peerRelationId, setPeerAppValues } from "../peers.js";
 import { serveLegacy } from "./legacy.js";
+import { retireReplacedSecretIds } from "./retirements.js";
 import { detectDialect } from "./requests.js";
 import { serveV0 } from "./v0.js";
 import { Tenancy } from "./tenants.js";
@@ -67,6 +69,8 @@ export async function reconcileVaultKv(hook: Hook, vault: VaultClient, endpoint:
   const ledger: Record<string, ConsumerRecord> = structuredClone(before);
   const credentials = CredentialLedger.read(hook.juju.appName);
   for (const record of Object.values(ledger)) adoptRevisionFields(record, credentials);
+  // What the last committed reissues replaced: their new tokens are published now.
+  await retireReplacedSecretIds(hook, vault, ledger);
   // secret-rotate (or secret-expired) for a consumer's credentials: that consumer gets new ones.
   const due = secretDueForReissue(hook);
   const refresh = new Set(Object.keys(ledger).filter((key) => options.refresh?.(ledger[key], key) || (due && sameSecret(ledger[key]!.secretId, due))));
@@ -84,12 +88,43 @@ export async function reconcileVaultKv(hook: Hook, vault: VaultClient, endpoint:
     credentials,
     endpoint,
     verdicts: [],
+    publish: [],
     refresh,
     limits: { breadth: hook.config.kvBindMinPrefix },
     recheck: (key) => scope.full || refresh.has(key) || scope.recheck.has(key),
     fingerprint: (unitBag, appBag) => inputsFingerprint(hook, unitBag, appBag),
   };
   const wanted = new Set<string>();
+  try {
+    await serveAll(ctx, scope, wanted);
+  } catch (error) {
+    // Credentials issued before the fault are published nowhere (relation data and the ledger are
+    // written below only): the next update-status looks for them even if this hook exits 0.
+    requestStraySweep();
+    throw error;
+  }
+  const gone = Object.keys(ledger).filter((key) => !wanted.has(key));
+  if (gone.length > 0 && unitIsLeaving(hook)) {
+    hook.log.info(`vault-kv: this unit is leaving; the ${gone.length} consumer(s) it no longer sees keep their credentials (the next leader serves them)`);
+  } else {
+    for (const key of gone) {
+      await removeRecord(hook, vault, ledger[key]!, credentials);
+      delete ledger[key];
+    }
+  }
+  // Relation data and the ledger are committed together when the hook exits 0; nothing of either
+  // is written when serving failed part-way (the next hook serves again from the committed ledger).
+  for (const write of ctx.publish) write();
+  writeLedger(hook.juju.appName, before, ledger);
+  if (newLeader) setPeerAppValues(hook.juju.appName, { [SERVED_BY_KEY]: hook.juju.unitName });
+  if (state || gone.length > 0) (await ctx.vaultState()).tenancy.write(hook.juju.appName, ledger);
+  credentials.write();
+  return ctx.verdicts;
+}
+
+/** Serves every consumer relation on both endpoints; the ledger keys still wanted go in `wanted`. */
+async function serveAll(ctx: ServeContext, scope: LookScope, wanted: Set<string>): Promise<void> {
+  const { ledger } = ctx;
   for (const name of VAULT_KV_ENDPOINTS) {
     for (const relationId of relationIds(name)) {
       const remoteApp = relationRemoteApp(relationId);
@@ -119,20 +154,6 @@ export async function reconcileVaultKv(hook: Hook, vault: VaultClient, endpoint:
       }
     }
   }
-  const gone = Object.keys(ledger).filter((key) => !wanted.has(key));
-  if (gone.length > 0 && unitIsLeaving(hook)) {
-    hook.log.info(`vault-kv: this unit is leaving; the ${gone.length} consumer(s) it no longer sees keep their credentials (the next leader serves them)`);
-  } else {
-    for (const key of gone) {
-      await removeRecord(hook, vault, ledger[key]!, credentials);
-      delete ledger[key];
-    }
-  }
-  writeLedger(hook.juju.appName, before, ledger);
-  if (newLeader) setPeerAppValues(hook.juju.appName, { [SERVED_BY_KEY]: hook.juju.unitName });
-  if (state || gone.length > 0) (await ctx.vaultState()).tenancy.write(hook.juju.appName, ledger);
-  credentials.write();
-  return ctx.verdicts;
 }
 
 /**
