@@ -10,6 +10,7 @@ import { policyPrefixVerdict, settleMountPrefix } from "./mount-prefix.js";
 import { active, blocked, pickVerdict, type Verdict } from "./status.js";
 import type { VaultClient } from "./vault/client.js";
 import { VaultError } from "./vault/errors.js";
+import { requestStraySweep } from "./unfinished-hook.js";
 import { describeTally } from "./vault/request-kinds.js";
 
 export interface HookOutcome {
@@ -79,6 +80,8 @@ async function runAction(hook: Hook, name: string, backend: VaultBackend, sessio
     // not a crashed hook; their messages carry Vault's or Juju's error text and the path, never a
     // token or a request body.
     if (!(error instanceof ActionError) && !(error instanceof VaultError) && !(error instanceof HookToolError)) throw error;
+    // Failed part-way, the action may have issued what it never recorded; this hook exits 0.
+    if (!(error instanceof ActionError)) requestStraySweep();
     hook.log.warn(`action ${name} failed: ${error.message}`);
     actionFail(error.message);
   }
