@@ -21,8 +21,19 @@ const axiosStub = { name: "axios-stub", setup(b) {
   }));
 } };
 
+// Node's ESM loader gives a built-in module (`import ... from "node:http"`) an ESM facade, and filling
+// it reads every export, lazy getters included: node:http's load undici (fetch, WebSocket), node:fs's
+// its streams, ~20 ms of a hook's start-up on the pinned Node 24 for modules the charm never uses. The
+// bundles therefore get built-ins through require() (the banner's createRequire), which returns the
+// module object as it is and leaves the getters alone.
+const builtinsByRequire = { name: "builtins-by-require", setup(b) {
+  b.onResolve({ filter: /^node:/ }, (args) =>
+    args.kind === "import-statement" || args.kind === "dynamic-import" ? { path: args.path, namespace: "builtin-by-require" } : undefined);
+  b.onLoad({ filter: /.*/, namespace: "builtin-by-require" }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: "js" }));
+} };
+
 const common = {
-  plugins: [axiosStub],
+  plugins: [axiosStub, builtinsByRequire],
   bundle: true,
   platform: "node",
   target: `node${runtime.version}`,
