@@ -2,6 +2,7 @@
 // Only what it takes to name the event is imported statically: an event the charm ignores never
 // loads the logger (pino and its streams, ~12 ms of module evaluation on the pinned Node 24), the
 // config parser or the hook tools. The rest comes in with one dynamic import once the event is known.
+import { startCompileCache } from "./compile-cache.js";
 import { CHARM_ENDPOINTS } from "./hook.js";
 import { JujuContextError, readJujuContext } from "./juju/context.js";
 import { parseDispatchPath } from "./juju/events.js";
@@ -20,6 +21,7 @@ export async function main(): Promise<number> {
   // Not an event this charm handles: nothing to do and nothing worth a debug line in the unit log,
   // so it costs the runtime's start-up and this module only.
   if (parseDispatchPath(juju.dispatchPath, CHARM_ENDPOINTS).type === "unknown") return 0;
+  startCompileCache();
   const { runHook } = await import("./run-hook.js");
   return runHook(juju);
 }
