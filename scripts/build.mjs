@@ -8,18 +8,8 @@ import { pinnedRuntime } from "./node-runtime.mjs";
 // Hooks run on the Node runtime the charm carries (scripts/node-runtime.mjs), so the bundles target it.
 const runtime = pinnedRuntime(import.meta.dirname + "/..", "amd64");
 
-// Bundled CommonJS dependencies (pino) call require() for Node built-ins.
+// Bundled CommonJS dependencies (pino) call require() for Node built-ins, and so does our code (below).
 const requireShim = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
-
-// node-vault requires axios at load time but never calls it: the client injects its own transport
-// (src/vault/transport.ts). Bundling a stub instead keeps ~100 ms of module loading out of every hook.
-const axiosStub = { name: "axios-stub", setup(b) {
-  b.onResolve({ filter: /^axios$/ }, () => ({ path: "axios", namespace: "axios-stub" }));
-  b.onLoad({ filter: /.*/, namespace: "axios-stub" }, () => ({
-    contents: "module.exports = { create() { throw new Error('axios is not bundled: VaultClient injects its transport'); } };",
-    loader: "js",
-  }));
-} };
 
 // Node's ESM loader gives a built-in module (`import ... from "node:http"`) an ESM facade, and filling
 // it reads every export, lazy getters included: node:http's load undici (fetch, WebSocket), node:fs's
@@ -33,7 +23,7 @@ const builtinsByRequire = { name: "builtins-by-require", setup(b) {
 } };
 
 const common = {
-  plugins: [axiosStub, builtinsByRequire],
+  plugins: [builtinsByRequire],
   bundle: true,
   platform: "node",
   target: `node${runtime.version}`,
