@@ -6,6 +6,7 @@
 //     with V8's compile cache on (as shipped) and off (NODE_DISABLE_COMPILE_CACHE=1)
 //   - a hook's own peak RSS                                           vs  `node -e 0`'s
 //   - one hook-tool call through the simulator's jujuc client         vs  spawning /bin/true
+// `--charm <dir>` measures another build (an older commit's checkout, built) on the same runtime.
 // The figures are interleaved (one sample of each per round), so load from other work on the
 // machine falls on all of them alike.
 import { spawn, spawnSync } from "node:child_process";
@@ -76,15 +77,15 @@ async function addStandby(sim: Sim): Promise<EtcdCluster | null> {
   return cluster;
 }
 
-export async function runBenchmarks({ runs }: { runs: number }): Promise<void> {
+export async function runBenchmarks({ runs, charm = projectRoot() }: { runs: number; charm?: string }): Promise<void> {
   const server = findWorkloadBinary();
   const node = join(pinnedNodeDir(projectRoot()), "node");
   const dir = mkdtempSync(join(tmpdir(), "vault-charm-bench-"));
   const sim = await Sim.open(dir, { vaultBinary: server.path });
   let cluster: EtcdCluster | null = null;
   try {
-    process.stdout.write(`setting up an active unit on ${server.implementation}, hooks on ${node}...\n`);
-    await deployServingVault(sim);
+    process.stdout.write(`setting up an active unit of ${charm === projectRoot() ? "this tree" : charm} on ${server.implementation}, hooks on ${node}...\n`);
+    await deployServingVault(sim, charm);
     const single: HookFigure[] = [
       figure("dispatch, ignored event", "vault/0", "vault-bench-ignored-event"),
       figure("update-status, 1 unit, leader, compile cache on", "vault/0", "update-status"),
