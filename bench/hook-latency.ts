@@ -4,7 +4,7 @@
 //   - an event the charm ignores, through the real dispatch          vs  `node -e 0`
 //   - a converged update-status, leader and non-leader, real Vault    vs  `node -e 0`
 //     with V8's compile cache on (as shipped) and off (NODE_DISABLE_COMPILE_CACHE=1)
-//   - a hook's own peak RSS                                           vs  `node -e 0`'s
+//   - a hook's own peak RSS and CPU time                              vs  `node -e 0`'s
 //   - one hook-tool call through the simulator's jujuc client         vs  spawning /bin/true
 // `--charm <dir>` measures another build (an older commit's checkout, built) on the same runtime.
 // The figures are interleaved (one sample of each per round), so load from other work on the
@@ -20,7 +20,7 @@ import { Sim } from "../tests/sim/controller.js";
 import { projectRoot } from "../tests/sim/paths.js";
 import { deployServingVault } from "../tests/sim/ready-vault.js";
 import { findWorkloadBinary } from "../tests/sim/workload-binary.js";
-import { hookPeakRss } from "./hook-rss.js";
+import { hookUsage, type HookUsage } from "./hook-rss.js";
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -102,11 +102,16 @@ export async function runBenchmarks({ runs, charm = projectRoot() }: { runs: num
       trueSamples.push(timeSpawn("/bin/true", []));
       for (const f of single) await sample(sim, f);
     }
-    const rssHook = median(await hookPeakRss(sim, "vault/0", "update-status", Math.min(runs, 10)));
-    const rssIgnored = median(await hookPeakRss(sim, "vault/0", "vault-bench-ignored-event", Math.min(runs, 10)));
-    const rssNode = median(
-      Array.from({ length: Math.min(runs, 10) }, () => Number(spawnSync(node, ["-p", "process.resourceUsage().maxRSS"], { env: BARE_ENV }).stdout.toString()) / 1024),
-    );
+    // The hook's own process: peak RSS and CPU time (bench/hook-rss.ts), against node -e 0's.
+    const usageRuns = Math.min(runs, 10);
+    const usage = { ignored: [] as HookUsage[], cacheOn: [] as HookUsage[], cacheOff: [] as HookUsage[], node: [] as HookUsage[] };
+    for (let i = 0; i < usageRuns; i++) {
+      usage.ignored.push(await hookUsage(sim, "vault/0", "vault-bench-ignored-event"));
+      usage.cacheOn.push(await hookUsage(sim, "vault/0", "update-status"));
+      usage.cacheOff.push(await hookUsage(sim, "vault/0", "update-status", CACHE_OFF));
+      const [kib, micros] = spawnSync(node, ["-p", "const u = process.resourceUsage(); u.maxRSS + ' ' + (u.userCPUTime + u.systemCPUTime)"], { env: BARE_ENV }).stdout.toString().trim().split(" ").map(Number);
+      usage.node.push({ rssMiB: kib! / 1024, cpuMs: micros! / 1000 });
+    }
 
     // One tool call from a shell inside a hook: the client's spawn + socket round trip + server work.
     const toolScript = `for i in $(seq ${runs}); do is-leader >/dev/null; done`;
@@ -152,10 +157,19 @@ export async function runBenchmarks({ runs, charm = projectRoot() }: { runs: num
       process.stdout.write(row("baseline: node -e 0 (same rounds as below)", haBaseline, haBaseline) + "\n");
       for (const f of ha) process.stdout.write(hookRow(f, haBaseline) + "\n");
     } else process.stdout.write("non-leader update-status: n/a (ETCD_BIN_DIR not set: a second vault unit needs etcd)\n");
-    const mib = (v: number) => `${v.toFixed(0)} MiB`;
-    process.stdout.write(`${"peak RSS (the hook's own), node -e 0".padEnd(52)} ${mib(rssNode)}\n`);
-    process.stdout.write(`${"peak RSS, ignored event".padEnd(52)} ${mib(rssIgnored)} = ${(rssIgnored / rssNode).toFixed(2)}x\n`);
-    process.stdout.write(`${"peak RSS, update-status (1 unit, leader)".padEnd(52)} ${mib(rssHook)} = ${(rssHook / rssNode).toFixed(2)}x\n`);
+    const nodeRss = median(usage.node.map((u) => u.rssMiB));
+    const nodeCpu = median(usage.node.map((u) => u.cpuMs));
+    process.stdout.write(`\nthe hook's own process (not its tool calls), ${usageRuns} samples each, medians: peak RSS, CPU time (user + system)\n`);
+    for (const [label, samples] of [
+      ["node -e 0", usage.node],
+      ["ignored event", usage.ignored],
+      ["update-status (1 unit, leader), compile cache on", usage.cacheOn],
+      ["update-status (1 unit, leader), compile cache off", usage.cacheOff],
+    ] as const) {
+      const rss = median(samples.map((u) => u.rssMiB));
+      const cpu = median(samples.map((u) => u.cpuMs));
+      process.stdout.write(`${label.padEnd(52)} ${rss.toFixed(0).padStart(4)} MiB ${(rss / nodeRss).toFixed(2)}x   ${cpu.toFixed(1).padStart(6)} ms CPU ${(cpu / nodeCpu).toFixed(2)}x\n`);
+    }
     process.stdout.write(row("baseline: spawn /bin/true", trueBaseline, trueBaseline) + "\n");
     process.stdout.write(row("hook-tool round trip from a shell", loopHook.ms, trueBaseline) + "\n");
     const callMs = median(sim.runs.filter((r) => r.name === "update-status").flatMap((r) => r.toolCalls.map((c) => c.ms)));

@@ -1,25 +1,43 @@
-// A hook's own peak RSS. The hook process reports it at exit from a module preloaded through
-// NODE_OPTIONS (`--import`): process.resourceUsage().maxRSS is getrusage(RUSAGE_SELF), the node
+// A hook's own peak RSS and CPU time. The hook process reports them at exit from a module preloaded
+// through NODE_OPTIONS (`--import`): process.resourceUsage() is getrusage(RUSAGE_SELF), the node
 // process that runs the charm (dispatch execs it) and nothing else: not the simulator, and not the
 // hook-tool clients or `vault` CLI runs the hook spawns, which a wrapper such as /usr/bin/time would
-// count (RUSAGE_CHILDREN reports the largest of all the descendants it waited for).
+// count (RUSAGE_CHILDREN reports the largest of all the descendants it waited for). CPU time, unlike
+// wall time, hardly moves with other work on the machine.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Sim } from "../tests/sim/controller.js";
 
 const REPORTER = `import { appendFileSync } from "node:fs";
 const file = process.env.HOOK_RSS_FILE;
-process.on("exit", () => appendFileSync(file, process.resourceUsage().maxRSS + "\\n"));
+process.on("exit", () => {
+  const usage = process.resourceUsage();
+  appendFileSync(file, usage.maxRSS + " " + (usage.userCPUTime + usage.systemCPUTime) + "\\n");
+});
 `;
+
+export interface HookUsage {
+  /** Peak resident set, MiB. */
+  rssMiB: number;
+  /** User + system CPU time of the hook's own process, ms. */
+  cpuMs: number;
+}
+
+/** The hook process's own usage in one run of `hook` on `unit`. */
+export async function hookUsage(sim: Sim, unit: string, hook: string, env: Record<string, string> = {}): Promise<HookUsage> {
+  const reporter = join(sim.paths.dir, "usage-report.mjs");
+  const out = join(sim.paths.dir, "usage.txt");
+  writeFileSync(reporter, REPORTER);
+  writeFileSync(out, "");
+  await sim.runHook(unit, hook, { ...env, NODE_OPTIONS: `--import=${reporter}`, HOOK_RSS_FILE: out });
+  const [kib, micros] = readFileSync(out, "utf8").trim().split(" ").map(Number);
+  if (!kib || micros === undefined) throw new Error(`${hook} on ${unit} reported no usage (did the hook exit abnormally?)`);
+  return { rssMiB: kib / 1024, cpuMs: micros / 1000 };
+}
 
 /** Peak RSS in MiB of each of `runs` runs of `hook` on `unit`. */
 export async function hookPeakRss(sim: Sim, unit: string, hook: string, runs: number, env: Record<string, string> = {}): Promise<number[]> {
-  const reporter = join(sim.paths.dir, "rss-report.mjs");
-  const out = join(sim.paths.dir, "rss.txt");
-  writeFileSync(reporter, REPORTER);
-  writeFileSync(out, "");
-  for (let i = 0; i < runs; i++) await sim.runHook(unit, hook, { ...env, NODE_OPTIONS: `--import=${reporter}`, HOOK_RSS_FILE: out });
-  const kib = readFileSync(out, "utf8").trim().split("\n").filter(Boolean).map(Number);
-  if (kib.length !== runs) throw new Error(`${hook} on ${unit}: ${kib.length} RSS reports for ${runs} runs (did the hook exit abnormally?)`);
-  return kib.map((k) => k / 1024);
+  const rss: number[] = [];
+  for (let i = 0; i < runs; i++) rss.push((await hookUsage(sim, unit, hook, env)).rssMiB);
+  return rss;
 }
