@@ -20,7 +20,7 @@ import { Sim } from "../tests/sim/controller.js";
 import { projectRoot } from "../tests/sim/paths.js";
 import { deployServingVault } from "../tests/sim/ready-vault.js";
 import { findWorkloadBinary } from "../tests/sim/workload-binary.js";
-import { hookUsage, type HookUsage } from "./hook-rss.js";
+import { hookUsage, nodeUsage, type HookUsage } from "./hook-rss.js";
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -109,8 +109,7 @@ export async function runBenchmarks({ runs, charm = projectRoot() }: { runs: num
       usage.ignored.push(await hookUsage(sim, "vault/0", "vault-bench-ignored-event"));
       usage.cacheOn.push(await hookUsage(sim, "vault/0", "update-status"));
       usage.cacheOff.push(await hookUsage(sim, "vault/0", "update-status", CACHE_OFF));
-      const [kib, micros] = spawnSync(node, ["-p", "const u = process.resourceUsage(); u.maxRSS + ' ' + (u.userCPUTime + u.systemCPUTime)"], { env: BARE_ENV }).stdout.toString().trim().split(" ").map(Number);
-      usage.node.push({ rssMiB: kib! / 1024, cpuMs: micros! / 1000 });
+      usage.node.push(nodeUsage(sim, node, BARE_ENV));
     }
 
     // One tool call from a shell inside a hook: the client's spawn + socket round trip + server work.
@@ -159,7 +158,7 @@ export async function runBenchmarks({ runs, charm = projectRoot() }: { runs: num
     } else process.stdout.write("non-leader update-status: n/a (ETCD_BIN_DIR not set: a second vault unit needs etcd)\n");
     const nodeRss = median(usage.node.map((u) => u.rssMiB));
     const nodeCpu = median(usage.node.map((u) => u.cpuMs));
-    process.stdout.write(`\nthe hook's own process (not its tool calls), ${usageRuns} samples each, medians: peak RSS, CPU time (user + system)\n`);
+    process.stdout.write(`\nthe process's own usage (not its tool calls; every process with the same preloaded reporter), ${usageRuns} samples each, medians: peak RSS, CPU time (user + system)\n`);
     for (const [label, samples] of [
       ["node -e 0", usage.node],
       ["ignored event", usage.ignored],
