@@ -1,22 +1,33 @@
 // The charm's own access to Vault: an AppRole created by `authorize-charm`, whose role-id and
-// secret-id live in an app-owned Juju secret. Each hook logs in afresh and revokes its token at the end
-// (src/hook-token.ts: a killed hook's token is revoked by the next one).
+// secret-id live in an app-owned Juju secret. Each unit keeps its login token between hooks
+// (src/kept-token.ts), so a hook with nothing to do makes no Vault write.
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import type { Hook } from "./hook.js";
-import { holdHookToken, revokeLeftoverToken, type HookToken } from "./hook-token.js";
-import { secretGet, SecretNotFoundError } from "./juju/index.js";
+import { secretGet, SecretNotFoundError, type Logger } from "./juju/index.js";
+import { credentialsDigest, KeptToken } from "./kept-token.js";
 import { CHARM_APPROLE_LABEL } from "./secrets/catalog.js";
 import { readSecret } from "./secrets/read.js";
 import { blocked, type Verdict } from "./status.js";
 import type { VaultClient } from "./vault/client.js";
 import { login, type LoginResult } from "./vault/approle.js";
 import { VaultPermissionDeniedError, VaultRequestError } from "./vault/errors.js";
+import { vaultPaths } from "./vault/paths.js";
 
 export const CHARM_APPROLE_MOUNT = "approle";
 /** Deliberately outside the consumer prefix, so consumer clean-up can never touch it. */
 export const CHARM_ROLE_NAME = "juju-vault-charm";
 export const CHARM_POLICY_NAME = "juju-vault-charm";
 
-export type Authorisation = { client: VaultClient; verdicts: []; hookToken?: HookToken } | { client: null; verdicts: Verdict[] };
+export type Authorisation = { client: VaultClient; verdicts: [] } | { client: null; verdicts: Verdict[] };
+
+/**
+ * The charm's session tokens (authorize-charm writes these on its AppRole): an hour, renewed past
+ * half its life by whichever hook comes then (update-status comes every 5 minutes by default),
+ * for a day at most; then the unit logs in again.
+ */
+export const SESSION_TOKEN_TTL = "1h";
+export const SESSION_TOKEN_MAX_TTL = "24h";
 
 interface CharmCredentials {
   roleId: string;
@@ -43,25 +54,34 @@ const refused = (error: unknown) => error instanceof VaultPermissionDeniedError 
  * Logs in with the tracked revision. If Vault refuses it (its secret-id ran out while this unit
  * was away), the unit moves to the newest revision, which the leader renewed in time.
  */
-async function loginAsCharm(hook: Hook, vault: VaultClient, credentials: CharmCredentials): Promise<LoginResult> {
+async function loginAsCharm(hook: Hook, vault: VaultClient, credentials: CharmCredentials): Promise<{ session: LoginResult; used: CharmCredentials }> {
   try {
-    return await login(vault, CHARM_APPROLE_MOUNT, credentials.roleId, credentials.secretId);
+    return { session: await login(vault, CHARM_APPROLE_MOUNT, credentials.roleId, credentials.secretId), used: credentials };
   } catch (error) {
     const newest = refused(error) ? readCharmCredentials(hook, true) : null;
     if (!newest || newest.secretId === credentials.secretId) throw error;
     hook.log.info("the tracked revision of the charm's credentials was refused; using the newest one");
-    return login(vault, CHARM_APPROLE_MOUNT, newest.roleId, newest.secretId);
+    return { session: await login(vault, CHARM_APPROLE_MOUNT, newest.roleId, newest.secretId), used: newest };
   }
 }
+
+/** This unit's kept session token on the local Vault. */
+export const charmSessionToken = (log: Logger) => new KeptToken("charm-session.json", "the charm's session token", log);
+const digestOf = (c: CharmCredentials) => credentialsDigest(["approle", c.roleId, c.secretId]);
 
 export async function authorise(hook: Hook, vault: VaultClient): Promise<Authorisation> {
   const credentials = readCharmCredentials(hook);
   if (!credentials) return { client: null, verdicts: [blocked("Charm not authorised: run authorize-charm")] };
-  await revokeLeftoverToken(vault, hook.log).catch((e: Error) => hook.log.warn(`could not revoke a leftover hook token: ${e.message}`));
+  // Earlier versions noted a per-hook token here; a 5-minute token that no hook renews is dead by now.
+  rmSync(join(vaultPaths().charmState, "hook-token"), { force: true });
+  const kept = charmSessionToken(hook.log);
+  const reused = await kept.reuse(vault, digestOf(credentials));
+  if (reused) return { client: reused, verdicts: [] };
   try {
-    const session = await loginAsCharm(hook, vault, credentials);
-    const client = vault.withToken(session.token);
-    return { client, verdicts: [], hookToken: holdHookToken(client, session.token, hook.log) };
+    const { session, used } = await loginAsCharm(hook, vault, credentials);
+    const client = kept.keep(vault, digestOf(used), session.token, session.ttl);
+    hook.log.info(`logged in with the charm's AppRole (token accessor ${session.accessor}, ${session.ttl}s)`);
+    return { client, verdicts: [] };
   } catch (error) {
     if (refused(error)) {
       hook.log.warn(`the charm's AppRole login was refused: ${(error as Error).message}`);

@@ -1,7 +1,7 @@
 // Which Vault the charm operates: its own local one (installed, configured, unsealed here), or an
 // existing external one (config vault-url). Both give the same things to the rest of the charm:
 // an endpoint, a client, Vault's state as verdicts, and a way to open the charm's session.
-import { authorise, type Authorisation } from "./authorization.js";
+import { authorise, charmSessionToken, type Authorisation } from "./authorization.js";
 import type { Hook } from "./hook.js";
 import { reconcileVaultState } from "./lifecycle.js";
 import { active, blocked, waiting, type Verdict } from "./status.js";
@@ -21,8 +21,8 @@ export interface VaultBackend {
   reconcile(): Promise<{ verdicts: Verdict[]; ready: boolean }>;
   /** Opens the charm's session on this Vault; null when this unit does not hold one. */
   openSession(): Promise<Authorisation> | null;
-  /** Whether the session's token is the hook's own, to revoke at the end (not a long-lived one). */
-  revokeSessionAtEnd: boolean;
+  /** Revokes the token the unit keeps between hooks (the unit is going away). */
+  endSession(): Promise<void>;
 }
 
 export async function localBackend(hook: Hook): Promise<VaultBackend> {
@@ -40,7 +40,9 @@ export async function localBackend(hook: Hook): Promise<VaultBackend> {
       return { verdicts: state.verdicts, ready: Boolean(state.health?.initialized && !state.health.sealed) };
     },
     openSession: () => (vault ? authorise(hook, vault) : null),
-    revokeSessionAtEnd: true,
+    endSession: async () => {
+      if (vault) await charmSessionToken(hook.log).end(vault, "the unit is going away");
+    },
   };
 }
 
@@ -65,7 +67,7 @@ function refusedInsecureBackend(hook: Hook, url: string): VaultBackend {
     verdicts: [verdict],
     reconcile: () => Promise.resolve({ verdicts: [], ready: false }),
     openSession: () => Promise.resolve({ client: null, verdicts: [verdict] }),
-    revokeSessionAtEnd: false,
+    endSession: () => Promise.resolve(),
   };
 }
 
@@ -95,6 +97,6 @@ export async function externalBackend(hook: Hook): Promise<VaultBackend> {
     },
     // Only the leader works on the external Vault; other units would only spend AppRole logins.
     openSession: () => (hook.isLeader ? import("./external/session.js").then((m) => m.externalSession(hook, vault)) : null),
-    revokeSessionAtEnd: false,
+    endSession: () => import("./external/session.js").then((m) => m.externalLoginToken(hook).end(vault, "the unit is going away")),
   };
 }

@@ -11,7 +11,6 @@ import { active, blocked, pickVerdict, type Verdict } from "./status.js";
 import type { VaultClient } from "./vault/client.js";
 import { VaultError } from "./vault/errors.js";
 import { describeTally } from "./vault/request-kinds.js";
-import { revokeSelf } from "./vault/sys.js";
 
 export interface HookOutcome {
   unit: Verdict;
@@ -19,7 +18,7 @@ export interface HookOutcome {
   app: Verdict | null;
 }
 
-/** The charm's Vault session, opened once per hook on first use; a hook's own token is revoked at the end. */
+/** The charm's Vault session, opened once per hook on first use and kept between hooks (src/kept-token.ts). */
 class CharmSession {
   private session: Promise<Authorisation> | null = null;
   constructor(
@@ -37,12 +36,11 @@ class CharmSession {
     return opening;
   }
 
+  /** A unit going away revokes the token it kept; any other hook leaves it for the next one. */
   async close(): Promise<void> {
-    if (!this.backend.revokeSessionAtEnd) return;
-    const access = this.session ? await this.session.catch(() => null) : null;
-    // This hook's token is of no use to the next one, so it goes now (and its note with it).
-    const end = access?.client ? (access.hookToken ? access.hookToken.end() : revokeSelf(access.client)) : null;
-    if (end) await end.catch((e: Error) => this.hook.log.warn(`could not revoke the hook's token: ${e.message}`));
+    const event = this.hook.event;
+    if (event.type !== "lifecycle" || (event.hook !== "stop" && event.hook !== "remove")) return;
+    await this.backend.endSession().catch((e: Error) => this.hook.log.warn(`could not revoke the charm's kept Vault token: ${e.message}`));
   }
 }
 

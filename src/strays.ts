@@ -1,9 +1,12 @@
 // Secret-ids that a killed hook or action left behind. A hook's Vault writes are not undone when
 // Juju discards its relation and secret writes (exit non-zero, SIGKILL), so a secret-id it issued is
 // live in Vault but recorded nowhere: a retried hook adopts it at the next rotation, but a killed
-// action (authorize-charm, refresh-secrets) is never retried. The leader's update-status (the
-// bounded drift audit, a few consumers per run) destroys such strays: secret-ids of the charm's own role and of consumer
-// roles that no committed record accounts for. Only where the records are complete for what Juju
+// action (authorize-charm, refresh-secrets) is never retried. The leader's update-status destroys
+// such strays: secret-ids of the charm's own role and of consumer roles that no committed record
+// accounts for. It looks only when there may be some: after a hook or action on this unit did not
+// end cleanly (src/unfinished-hook.ts), 32 consumers per update-status until all were seen; and
+// otherwise once an hour, 8 consumers in turn, for what that note cannot see (Juju refusing a
+// hook's changes at commit). A converged update-status in between asks Vault nothing for it. Only where the records are complete for what Juju
 // holds now (the ledger knows the secret's current revision; a legacy consumer's current
 // generation), so an earlier charm version's unrecorded but working credential is never touched;
 // workers' secret-ids (generate-secret-id) are never strays.
@@ -13,6 +16,10 @@ import { secretInfoGet, SecretNotFoundError } from "./juju/index.js";
 import { readLedger, type ConsumerRecord, type Ledger } from "./relations/vault-kv/ledger.js";
 import { CONSUMER_APPROLE_MOUNT } from "./relations/vault-kv/vault-objects.js";
 import { CHARM_APPROLE_LABEL } from "./secrets/catalog.js";
+import { straySweepDone, straySweepDue } from "./unfinished-hook.js";
+import { readFileOrNull, writeFileIfChanged } from "./vault/files.js";
+import { vaultPaths } from "./vault/paths.js";
+import { join } from "node:path";
 import { CredentialLedger } from "./secrets/ledger.js";
 import { destroySecretIdByAccessor, listSecretIdAccessors, readSecretIdByAccessor } from "./vault/approle.js";
 import type { VaultClient } from "./vault/client.js";
@@ -49,20 +56,66 @@ async function sweepSecretBacked(vault: VaultClient, ledger: CredentialLedger, m
 }
 
 /** Consumer records one update-status looks through: a few, in turn, so the cost does not grow with the fleet. */
-const RECORDS_PER_HOOK = 8;
+const RECORDS_AFTER_UNFINISHED_HOOK = 32;
+const RECORDS_PER_PERIOD = 8;
+const PERIOD_MS = 3600_000;
 
+/** Where the round-robin stands, on this unit (a new leader starts a period at once). */
+interface AuditCursor {
+  next: number;
+  lastPeriodMs: number;
+  /** The sweep after an unfinished hook: its stamp, and the records it has still to see. */
+  dueStamp?: string;
+  dueLeft?: number;
+}
+
+const cursorFile = () => join(vaultPaths().charmState, "stray-audit.json");
+
+function readCursor(): AuditCursor {
+  try {
+    const parsed = JSON.parse(readFileOrNull(cursorFile()) ?? "{}") as Partial<AuditCursor>;
+    return {
+      next: Number.isInteger(parsed.next) ? parsed.next! : 0,
+      lastPeriodMs: typeof parsed.lastPeriodMs === "number" ? parsed.lastPeriodMs : 0,
+      ...(Number.isInteger(parsed.dueLeft) && typeof parsed.dueStamp === "string" ? { dueLeft: parsed.dueLeft!, dueStamp: parsed.dueStamp } : {}),
+    };
+  } catch {
+    return { next: 0, lastPeriodMs: 0 };
+  }
+}
+
+/** Whether this run sweeps: after an unfinished hook, or once a period (a clock set back counts as due). */
+function sweepDue(nowMs: number): boolean {
+  const { lastPeriodMs } = readCursor();
+  return straySweepDue() !== null || nowMs - lastPeriodMs >= PERIOD_MS || nowMs < lastPeriodMs;
+}
+
+/** This run's slice of the records, in turn; the cursor moves on past it. */
 function auditSlice(ledger: Ledger, nowMs: number): ConsumerRecord[] {
+  const cursor = readCursor();
   const records = Object.keys(ledger).sort().map((key) => ledger[key]!);
-  if (records.length <= RECORDS_PER_HOOK) return records;
-  const start = Math.floor(nowMs / 60_000) % records.length;
-  return Array.from({ length: RECORDS_PER_HOOK }, (_, i) => records[(start + i) % records.length]!);
+  const stamp = straySweepDue();
+  const due = stamp !== null;
+  // After an unfinished hook, every record once (32 per run); otherwise 8 per period.
+  const left = !due ? 0 : cursor.dueStamp === stamp && cursor.dueLeft !== undefined ? cursor.dueLeft : records.length;
+  const size = Math.min(records.length, due ? RECORDS_AFTER_UNFINISHED_HOOK : RECORDS_PER_PERIOD);
+  const start = records.length ? cursor.next % records.length : 0;
+  const slice = Array.from({ length: size }, (_, i) => records[(start + i) % records.length]!);
+  const dueLeft = left - size;
+  if (due && dueLeft <= 0) straySweepDone();
+  const next: AuditCursor = { next: records.length ? (start + size) % records.length : 0, lastPeriodMs: nowMs, ...(due && dueLeft > 0 ? { dueStamp: stamp, dueLeft } : {}) };
+  writeFileIfChanged(cursorFile(), JSON.stringify(next));
+  return slice;
 }
 
 export async function sweepStraySecretIds(hook: Hook, vault: VaultClient): Promise<void> {
   const app = hook.juju.appName;
+  const now = Date.now();
+  if (!sweepDue(now)) return;
+  const slice = auditSlice(readLedger(app), now);
   const ledger = CredentialLedger.read(app);
   let destroyed = await sweepSecretBacked(vault, ledger, CHARM_APPROLE_MOUNT, CHARM_ROLE_NAME, { label: CHARM_APPROLE_LABEL });
-  for (const record of auditSlice(readLedger(app), Date.now())) {
+  for (const record of slice) {
     if (record.dialect === "v0" && record.secretId) {
       destroyed += await sweepSecretBacked(vault, ledger, CONSUMER_APPROLE_MOUNT, record.role, { id: record.secretId });
     } else if (record.dialect === "legacy") {

@@ -99,6 +99,17 @@ async function probeInitialised(url: string, caPem: string): Promise<boolean | n
   return (await healthAfterStart(new VaultClient({ url, caPem, timeoutMs: 5000 }), true))?.initialized ?? null;
 }
 
+/**
+ * Juju keeps the version once set, and only this charm sets it: told again only when it changed
+ * (a note in the charm's state), which spares a hook-tool call in every hook.
+ */
+function publishWorkloadVersion(version: string): void {
+  const note = join(vaultPaths().charmState, "workload-version");
+  if (readFileOrNull(note) === version) return;
+  setWorkloadVersion(version);
+  writeFileIfChanged(note, version, 0o644);
+}
+
 export async function reconcileWorkload(hook: Hook): Promise<WorkloadResult> {
   const result: WorkloadResult = { verdicts: [], endpoint: null, restarted: false };
   if (hook.config.vaultUrl) return result; // external-Vault mode runs no local Vault
@@ -119,7 +130,7 @@ export async function reconcileWorkload(hook: Hook): Promise<WorkloadResult> {
     result.verdicts.push(blocked("The vault snap is installed but `vault version` does not answer"));
     return result;
   }
-  setWorkloadVersion(build.version);
+  publishWorkloadVersion(build.version);
 
   const ca = await readOrCreateCa(hook);
   if (!ca) {

@@ -1,9 +1,8 @@
 // `authorize-charm`: turns a one-off operator token into the charm's own least-privilege AppRole.
 // The token is read from a user secret, used for these few calls and never stored.
-import { CHARM_APPROLE_MOUNT, CHARM_POLICY_NAME, CHARM_ROLE_NAME, localCharmPolicy } from "../authorization.js";
+import { CHARM_APPROLE_MOUNT, CHARM_POLICY_NAME, CHARM_ROLE_NAME, localCharmPolicy, SESSION_TOKEN_MAX_TTL, SESSION_TOKEN_TTL } from "../authorization.js";
 import { isSecretUri } from "../config.js";
 import { HookToolError, PermissionDeniedError, secretGet, SecretNotFoundError } from "../juju/index.js";
-import { HOOK_TOKEN_MAX_TTL, HOOK_TOKEN_TTL } from "../hook-token.js";
 import { recordPolicyPrefix } from "../mount-prefix.js";
 import { issueCharmCredentials } from "../secrets/charm-approle.js";
 import { CredentialLedger } from "../secrets/ledger.js";
@@ -44,10 +43,9 @@ export async function run({ hook, params, vault }: ActionContext): Promise<Recor
     await putPolicy(operator, CHARM_POLICY_NAME, localCharmPolicy(hook.config.kvMountPrefix));
     await writeRole(operator, CHARM_APPROLE_MOUNT, CHARM_ROLE_NAME, {
       tokenPolicies: [CHARM_POLICY_NAME],
-      // Hook tokens: short-lived, renewed by a long hook; a killed hook's dies within minutes
-      // even when the next hook cannot revoke it (src/hook-token.ts).
-      tokenTtl: HOOK_TOKEN_TTL,
-      tokenMaxTtl: HOOK_TOKEN_MAX_TTL,
+      // Session tokens, kept between hooks and renewed past half their life (src/kept-token.ts).
+      tokenTtl: SESSION_TOKEN_TTL,
+      tokenMaxTtl: SESSION_TOKEN_MAX_TTL,
       // Not bound to addresses: every vault unit (and a new leader) must be able to log in.
       tokenBoundCidrs: [],
       secretIdBoundCidrs: [],

@@ -2,20 +2,16 @@
 // operator's `vault-auth` secret (a token, an AppRole, or a worker that pulls a runner's secret-id),
 // keep the token alive across hooks (renew before it expires, log in or pull again when renewal is
 // no longer possible), and check permissions up front.
-import { createHash } from "node:crypto";
-import { rmSync } from "node:fs";
-import { join } from "node:path";
 import type { Authorisation } from "../authorization.js";
 import { charmPolicyRules } from "../authorization.js";
 import type { Hook } from "../hook.js";
+import { credentialsDigest, keepAlive, KeptToken } from "../kept-token.js";
 import { readGrantedSecret } from "../secrets/read.js";
 import { blocked, type Verdict } from "../status.js";
-import { login, type LoginResult } from "../vault/approle.js";
+import { login } from "../vault/approle.js";
 import type { VaultClient } from "../vault/client.js";
 import { VaultPermissionDeniedError, VaultRequestError } from "../vault/errors.js";
-import { readFileOrNull, writeFileIfChanged } from "../vault/files.js";
-import { vaultPaths } from "../vault/paths.js";
-import { capabilitiesSelf, listAuthMethods, lookupSelf, renewSelf, revokeSelf, type TokenInfo } from "../vault/sys.js";
+import { capabilitiesSelf, listAuthMethods, lookupSelf } from "../vault/sys.js";
 import { parseExternalCredentials, type ExternalCredentials, type PullCredentials } from "./credentials.js";
 import { pullRunnerToken, vaultReason } from "./pull.js";
 
@@ -31,97 +27,24 @@ function readCredentials(hook: Hook): { credentials: ExternalCredentials } | { v
   return parsed.ok ? { credentials: parsed.credentials } : { verdict: blocked(`External Vault: ${parsed.reason}`) };
 }
 
-/**
- * Renews a token past half its life, so a token with a short TTL outlives the gaps between hooks.
- * Returns false when the token is past half its life and could not be extended beyond it (not
- * renewable, or at its maximum TTL): a login-based session then logs in afresh.
- */
-async function keepAlive(hook: Hook, client: VaultClient, info: TokenInfo, what: string): Promise<boolean> {
-  if (info.ttl === 0 || info.ttl * 2 > info.creationTtl) return true;
-  if (!hook.config.autoRenew) {
-    hook.log.info(`${what} (accessor ${info.accessor}) has ${info.ttl}s left; auto-renew is off`);
-    return false;
-  }
-  if (!info.renewable) {
-    hook.log.warn(`${what} (accessor ${info.accessor}) has ${info.ttl}s left and cannot be renewed`);
-    return false;
-  }
-  const granted = await renewSelf(client, info.creationTtl);
-  hook.log.info(`renewed ${what} (accessor ${info.accessor}): ${granted}s left`);
-  if (granted < info.creationTtl) hook.log.warn(`${what} reaches its maximum TTL in ${granted}s`);
-  return granted * 2 > info.creationTtl;
-}
-
-/** The login token kept between hooks (mode 0600), tied to the credentials that made it. */
-interface CachedLogin {
-  credentials: string;
-  token: string;
-}
-
-function cacheFile(): string {
-  return join(vaultPaths().charmState, "external-login.json");
-}
+/** The login token kept between hooks (AppRole and pull logins; a vault-auth token is the operator's). */
+export const externalLoginToken = (hook: Hook, what = "the external Vault login token") => new KeptToken("external-login.json", what, hook.log);
 
 type LoginCredentials = Exclude<ExternalCredentials, { kind: "token" }>;
 
-/** A one-way digest, so the cache can tell whether vault-auth changed without holding its secrets. */
-function credentialsDigest(c: LoginCredentials): string {
-  const fields = c.kind === "approle" ? [c.kind, c.mount, c.roleId, c.secretId] : [c.kind, c.mount, c.workerRoleId, c.workerSecretId, c.runnerRole, c.runnerRoleId];
-  return createHash("sha256").update(fields.join("\0")).digest("hex");
-}
-
-function readCachedLogin(): CachedLogin | null {
-  try {
-    const parsed = JSON.parse(readFileOrNull(cacheFile()) ?? "null") as Partial<CachedLogin> | null;
-    return typeof parsed?.token === "string" && typeof parsed.credentials === "string" ? (parsed as CachedLogin) : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Tokens about to expire are not worth reusing: the hook could outlive them. */
-const MIN_TTL_TO_REUSE = 15;
-
-/** The cached token if it still has a future, renewed when due; null when a fresh login is needed. */
-async function reuseCachedLogin(hook: Hook, vault: VaultClient, digest: string, what: string): Promise<VaultClient | null> {
-  const cached = readCachedLogin();
-  if (cached && cached.credentials !== digest) await dropStaleLogin(hook, vault, cached);
-  if (cached?.credentials !== digest) return null;
-  const client = vault.withToken(cached.token);
-  const info = await lookupSelf(client).catch((error: unknown) => {
-    if (error instanceof VaultPermissionDeniedError) return null;
-    throw error;
-  });
-  if (!info || (info.ttl !== 0 && info.ttl < MIN_TTL_TO_REUSE)) return null;
-  if (await keepAlive(hook, client, info, what)) return client;
-  // Dropped for a fresh one: revoke it rather than leave it to expire.
-  await revokeSelf(client).catch((error: Error) => hook.log.warn(`could not revoke ${what} (accessor ${info.accessor}): ${error.message}`));
-  hook.log.info(`${what} (accessor ${info.accessor}) cannot be renewed past half its life: logging in afresh`);
-  return null;
-}
-
-/** A token made with credentials vault-auth no longer holds: revoked (best effort) and forgotten. */
-async function dropStaleLogin(hook: Hook, vault: VaultClient, cached: CachedLogin): Promise<void> {
-  await revokeSelf(vault.withToken(cached.token)).then(
-    () => hook.log.info("revoked the external Vault token made with the previous vault-auth credentials"),
-    () => hook.log.info("the external Vault token made with the previous vault-auth credentials is no longer valid"),
-  );
-  rmSync(cacheFile(), { force: true });
-}
-
-function cacheLogin(digest: string, session: LoginResult): void {
-  writeFileIfChanged(cacheFile(), JSON.stringify({ credentials: digest, token: session.token } satisfies CachedLogin), 0o600);
+function digestOf(c: LoginCredentials): string {
+  return credentialsDigest(c.kind === "approle" ? [c.kind, c.mount, c.roleId, c.secretId] : [c.kind, c.mount, c.workerRoleId, c.workerSecretId, c.runnerRole, c.runnerRoleId]);
 }
 
 async function appRoleSession(hook: Hook, vault: VaultClient, c: Extract<ExternalCredentials, { kind: "approle" }>): Promise<Authorisation> {
-  const digest = credentialsDigest(c);
-  const reused = await reuseCachedLogin(hook, vault, digest, "the external Vault AppRole token");
+  const kept = externalLoginToken(hook, "the external Vault AppRole token");
+  const reused = await kept.reuse(vault, digestOf(c), hook.config.autoRenew);
   if (reused) return { client: reused, verdicts: [] };
   try {
     const session = await login(vault, c.mount, c.roleId, c.secretId);
-    cacheLogin(digest, session);
+    const client = kept.keep(vault, digestOf(c), session.token, session.ttl);
     hook.log.info(`logged in to the external Vault with the vault-auth AppRole (token accessor ${session.accessor}, ${session.ttl}s)`);
-    return { client: vault.withToken(session.token), verdicts: [] };
+    return { client, verdicts: [] };
   } catch (error) {
     if (error instanceof VaultRequestError && (error.status === 400 || error.status === 403)) {
       hook.log.warn(`the external Vault refused the vault-auth AppRole: ${error.message}`);
@@ -133,21 +56,22 @@ async function appRoleSession(hook: Hook, vault: VaultClient, c: Extract<Externa
 
 /** Pull authentication: the runner's token, from the cache or from a fresh pull through the worker. */
 async function pullSession(hook: Hook, vault: VaultClient, c: PullCredentials): Promise<Authorisation> {
-  const digest = credentialsDigest(c);
-  const reused = await reuseCachedLogin(hook, vault, digest, "the external Vault runner token");
+  const kept = externalLoginToken(hook, "the external Vault runner token");
+  const reused = await kept.reuse(vault, digestOf(c), hook.config.autoRenew);
   if (reused) return { client: reused, verdicts: [] };
   const pulled = await pullRunnerToken(hook, vault, c);
   if (!pulled.ok) return refusedAuth(pulled.verdict);
-  cacheLogin(digest, pulled.session);
-  return { client: vault.withToken(pulled.session.token), verdicts: [] };
+  return { client: kept.keep(vault, digestOf(c), pulled.session.token, pulled.session.ttl), verdicts: [] };
 }
 
 async function tokenSession(hook: Hook, vault: VaultClient, token: string): Promise<Authorisation> {
-  const cached = readCachedLogin();
-  if (cached) await dropStaleLogin(hook, vault, cached);
+  // A login token kept from an earlier vault-auth (AppRole or pull) is of no more use.
+  await externalLoginToken(hook)
+    .end(vault, "vault-auth now holds a token")
+    .catch((e: Error) => hook.log.warn(`could not revoke the earlier external Vault login token: ${e.message}`));
   const client = vault.withToken(token);
   try {
-    await keepAlive(hook, client, await lookupSelf(client), "the vault-auth token");
+    await keepAlive(hook.log, client, await lookupSelf(client), "the vault-auth token", hook.config.autoRenew);
     return { client, verdicts: [] };
   } catch (error) {
     if (error instanceof VaultPermissionDeniedError) {

@@ -9,7 +9,7 @@ import { VaultPermissionDeniedError, VaultRequestError } from "../../src/vault/e
 import { data, num } from "../../src/vault/response.js";
 import { revokeSelf } from "../../src/vault/sys.js";
 import { projectRoot } from "../sim/paths.js";
-import { clientFrom, deployReadyVault, type ReadyVault } from "./fixtures.js";
+import { charmTokenAccessors, clientFrom, deployReadyVault, type ReadyVault } from "./fixtures.js";
 import { implementations } from "./servers.js";
 
 const CONSUMER = join(projectRoot(), "examples", "kv-consumer");
@@ -120,8 +120,9 @@ for (const impl of implementations()) {
       ready.sim.hold("kv-consumer/0");
       expect((await ready.sim.runAction("vault/0", "refresh-secrets", { unit: "kv-consumer/0" })).status).toBe("completed");
       const released = consumer.revisions.at(-2)!.revision;
-      // The charm loses its session: its secret-id is destroyed behind its back.
+      // The charm loses its session: its secret-id is destroyed behind its back, and the token it kept.
       for (const accessor of await live(CHARM_ROLE)) await approle.destroySecretIdByAccessor(ready.root, "approle", CHARM_ROLE, accessor);
+      for (const accessor of await charmTokenAccessors(ready.root)) await ready.root.request("POST", "auth/token/revoke-accessor", { body: { accessor } });
       await ready.sim.release("kv-consumer/0");
       expect(ready.sim.unit("vault/0").status.message).toBe("Charm's Vault credentials were refused: run authorize-charm again");
       expect(consumer.removalNotified).toContain(released);

@@ -193,7 +193,7 @@ for (const impl of implementations()) {
       // was revoked and removed when vault-auth moved back to a token.
       expect(carriers.scannedFiles).toBeGreaterThanOrEqual(1);
       expect(filesUnder(sim.unit("vault/0").dataDir).filter((f) => f.endsWith("external-login.json"))).toEqual([]);
-      expect(charmLog()).toContain("revoked the external Vault token made with the previous vault-auth credentials");
+      expect(charmLog()).toContain("revoked the external Vault login token: vault-auth now holds a token");
       expect(carriers.files).toEqual([]);
       // generate-secret-id returns its wrapping token, and kv-get (from the AppRole test) its value.
       expect(carriers.toolCalls.sort()).toEqual(["action generate-secret-id:action-set", "action kv-get:action-set"]);

@@ -38,3 +38,16 @@ export function jsonValue(bag: Record<string, string> | undefined, key: string):
   if (raw === undefined) throw new Error(`no ${key} in ${JSON.stringify(Object.keys(bag ?? {}))}`);
   return JSON.parse(raw) as string;
 }
+
+/** Accessors of the live tokens that carry the charm's own policy (a root token lists every accessor). */
+export async function charmTokenAccessors(root: VaultClient): Promise<string[]> {
+  const listed = await root.request("LIST", "auth/token/accessors");
+  const keys = ((listed.data as { keys?: string[] } | undefined)?.keys ?? []) as string[];
+  const out: string[] = [];
+  for (const accessor of keys) {
+    const info = await root.request("POST", "auth/token/lookup-accessor", { body: { accessor } }).catch(() => null);
+    const policies = ((info?.data as { policies?: string[] } | undefined)?.policies ?? []) as string[];
+    if (policies.includes("juju-vault-charm")) out.push(accessor);
+  }
+  return out.sort();
+}

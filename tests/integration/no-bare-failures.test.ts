@@ -1,15 +1,15 @@
 // Issue 16's findings 3-5, 7 and 8 on a real server, through the simulator: bad config values,
-// actions right after a Vault restart, bad action input, bad unseal-keys, a killed hook's token and
+// actions right after a Vault restart, bad action input, bad unseal-keys, killed hooks' tokens and
 // the example consumer while Vault is sealed. Each ends in a clear status or action message; no hook
 // fails.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as approle from "../../src/vault/approle.js";
 import { VaultRequestError } from "../../src/vault/errors.js";
 import * as sys from "../../src/vault/sys.js";
 import { projectRoot } from "../sim/paths.js";
-import { clientFrom, deployReadyVault, type ReadyVault } from "./fixtures.js";
+import { charmTokenAccessors, clientFrom, deployReadyVault, type ReadyVault } from "./fixtures.js";
 import { implementations } from "./servers.js";
 
 const CONSUMER = join(projectRoot(), "examples", "kv-consumer");
@@ -185,21 +185,45 @@ for (const impl of implementations()) {
       expect(status("kv-consumer/0").message).toMatch(/^Vault KV round trip ok/);
     });
 
-    it("a killed hook's token dies: short-lived, and revoked by the next hook (finding 7)", async () => {
+    it("killed hooks leave no token behind: each unit keeps one, noted before use, revoked when it goes (finding 7)", async () => {
       const role = await approle.readRole(ready.root, "approle", "juju-vault-charm");
-      expect(role?.tokenTtl).toBe(300);
-      // What a hook killed after its login leaves: a live charm token, noted on the unit.
-      const secret = Object.values(ready.sim.model.secrets).find((s) => s.label === "vault-approle-charm")!;
-      const credentials = secret.revisions.at(-1)!.content;
-      const login = await approle.login(ready.root.withToken(undefined), "approle", decode(credentials["role-id"]!), decode(credentials["secret-id"]!));
-      const leaked = ready.root.withToken(login.token);
-      expect((await sys.lookupSelf(leaked)).ttl).toBeLessThanOrEqual(300);
+      expect(role?.tokenTtl).toBe(3600);
       const stateDir = join(vaultUnit().dataDir, "var/lib/vault-charm");
-      mkdirSync(stateDir, { recursive: true });
-      writeFileSync(join(stateDir, "hook-token"), login.token, { mode: 0o600 });
+      // A per-hook token an earlier charm version noted is dropped (it died within 5 minutes).
+      writeFileSync(join(stateDir, "hook-token"), "hvs.left-by-an-earlier-version", { mode: 0o600 });
       await ready.sim.runHook("vault/0", "update-status");
-      await expect(sys.lookupSelf(leaked)).rejects.toBeInstanceOf(VaultRequestError);
+      expect(existsSync(join(stateDir, "hook-token"))).toBe(false);
+      const keptFile = join(stateDir, "charm-session.json");
+      expect(statSync(keptFile).mode & 0o777).toBe(0o600);
+      const kept = () => (JSON.parse(readFileSync(keptFile, "utf8")) as { token: string }).token;
+      const accessor = (await sys.lookupSelf(ready.root.withToken(kept()))).accessor;
+
+      // Ten hooks SIGKILLed at their 2nd to 11th hook-tool call, each resolved and retried.
+      ready.sim.hookWrapper = ["sh", "-c", 'echo $$ > "$VAULT_CHARM_SIM_ROOT/hook.pid"; exec "$@"', "hook"];
+      try {
+        for (let at = 2; at <= 11; at++) {
+          let calls = 0;
+          ready.sim.observeToolCalls((unit) => {
+            if (unit === "vault/0" && ++calls === at) process.kill(Number(readFileSync(join(vaultUnit().dataDir, "hook.pid"), "utf8")), "SIGKILL");
+          });
+          await ready.sim.runHook("vault/0", "update-status");
+          ready.sim.observeToolCalls(null);
+          if (vaultUnit().errorHook) await ready.sim.resolve("vault/0");
+        }
+      } finally {
+        ready.sim.observeToolCalls(null);
+        ready.sim.hookWrapper = [];
+      }
       expect(status().message).toBe("Unsealed (active)");
+      // One live charm token, the one the unit keeps: no killed hook logged in afresh or left one.
+      expect(await charmTokenAccessors(ready.root)).toEqual([accessor]);
+
+      // A unit that goes away revokes its token.
+      const token = kept();
+      await ready.sim.runHook("vault/0", "stop");
+      expect(existsSync(keptFile)).toBe(false);
+      await expect(sys.lookupSelf(ready.root.withToken(token))).rejects.toBeInstanceOf(VaultRequestError);
+      expect(await charmTokenAccessors(ready.root)).toEqual([]);
     });
   });
 }

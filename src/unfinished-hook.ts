@@ -1,0 +1,34 @@
+// Whether the unit's previous hook or action ended cleanly. A hook's Vault writes stay when Juju
+// discards its relation and secret writes (a failed hook, SIGKILL, a reboot), so what it issued may
+// be recorded nowhere; the next hook that finds this note asks for a stray sweep (src/strays.ts)
+// instead of every update-status paying for one. One small local file: no hook-tool call, no request.
+import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { readFileOrNull } from "./vault/files.js";
+import { vaultPaths } from "./vault/paths.js";
+
+const marker = () => join(vaultPaths().charmState, "hook-running");
+const sweepDue = () => join(vaultPaths().charmState, "stray-sweep-due");
+
+/** Notes this hook as running; if the previous one never ended cleanly, a stray sweep is due. */
+export function noteHookStarted(): void {
+  const dir = vaultPaths().charmState;
+  if (!existsSync(dir)) return; // before install: nothing issued yet
+  // Stamped, so a sweep under way starts over when another hook did not finish.
+  if (existsSync(marker())) writeFileSync(sweepDue(), `${Date.now()}-${process.pid}`, { mode: 0o600 });
+  writeFileSync(marker(), "", { mode: 0o600 });
+}
+
+/** The hook ended cleanly (exit 0): what it wrote to Vault is what Juju commits. */
+export function noteHookFinished(): void {
+  rmSync(marker(), { force: true });
+}
+
+/** The stamp of the unfinished hook that made a stray sweep due, or null. */
+export function straySweepDue(): string | null {
+  return readFileOrNull(sweepDue());
+}
+
+export function straySweepDone(): void {
+  rmSync(sweepDue(), { force: true });
+}
