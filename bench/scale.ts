@@ -1,10 +1,11 @@
 // vault-kv at scale: N consumer units (both dialects, two applications from N = 10), provisioned
 // through the simulator on a real HashiCorp Vault with a file audit device that counts every Vault
 // request. Per N: the converged leader's update-status (wall time, hook-tool calls, Vault requests),
-// what one more unit costs the vault unit, the whole provisioning, and a hook's peak RSS. Each figure
+// what one more unit costs the vault unit, the whole provisioning, and the peak RSS of the update-status
+// hook's own process. Each figure
 // is also given as a ratio to N = 1 from the same run. `--charm <dir>` measures another build of
 // the charm (an older commit's checkout, built) with the same requirer and the same steps.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Sim } from "../tests/sim/controller.js";
@@ -12,9 +13,9 @@ import { projectRoot } from "../tests/sim/paths.js";
 import { requestKind } from "../src/vault/request-kinds.js";
 import { deployServingVault } from "../tests/sim/ready-vault.js";
 import { findWorkloadBinary } from "../tests/sim/workload-binary.js";
+import { hookPeakRss } from "./hook-rss.js";
 
 const REQUIRER = join(projectRoot(), "bench", "requirer");
-const TIME = "/usr/bin/time";
 
 interface ScaleRow {
   n: number;
@@ -27,7 +28,7 @@ interface ScaleRow {
   addCalls: number;
   addRequests: number;
   provisionS: number;
-  rssMiB: number | null;
+  rssMiB: number;
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -91,15 +92,8 @@ async function measure(n: number, dialect: "v0" | "legacy", charm: string, binar
     const addRuns = sim.runs.slice(before).filter((r) => r.unit === "vault/0");
     const added = { ms: performance.now() - addStarted, calls: addRuns.reduce((t, r) => t + r.toolCalls.length, 0), requests: auditSince(audit, offset).requests };
 
-    let rssMiB: number | null = null;
-    if (existsSync(TIME)) {
-      const out = join(sim.paths.dir, "rss.txt");
-      writeFileSync(out, "");
-      sim.hookWrapper = [TIME, "-f", "%M", "-a", "-o", out];
-      await sim.runHook("vault/0", "update-status");
-      sim.hookWrapper = [];
-      rssMiB = Math.round(Number(readFileSync(out, "utf8").trim().split("\n").at(-1)) / 1024);
-    }
+    // The hook's own peak RSS (bench/hook-rss.ts), the largest of three converged update-status runs.
+    const rssMiB = Math.round(Math.max(...(await hookPeakRss(sim, "vault/0", "update-status", 3))));
     return {
       n,
       dialect,
@@ -140,7 +134,7 @@ export async function runScaleBenchmark(opts: { sizes: number[]; charm?: string;
           `${row.updateMs.toFixed(0)} ms (${ratio(row.updateMs, base.updateMs)}), ${row.updateCalls} calls (${ratio(row.updateCalls, base.updateCalls)}), ${row.updateRequests} requests (${row.updateWrites} writes)`,
           `${row.addMs.toFixed(0)} ms (${ratio(row.addMs, base.addMs)}), ${row.addCalls} calls (${ratio(row.addCalls, base.addCalls)}), ${row.addRequests} requests (${ratio(row.addRequests, base.addRequests)})`,
           `${row.provisionS.toFixed(1)} s (${ratio(row.provisionS, base.provisionS)}, per unit ${ratio(row.provisionS / row.n, base.provisionS / base.n)})`,
-          row.rssMiB === null ? "n/a" : `${row.rssMiB} MiB (${ratio(row.rssMiB, base.rssMiB ?? 0)})`,
+          `${row.rssMiB} MiB (${ratio(row.rssMiB, base.rssMiB)})`,
         ].join(" | ") + "\n",
       );
     }

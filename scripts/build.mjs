@@ -8,21 +8,22 @@ import { pinnedRuntime } from "./node-runtime.mjs";
 // Hooks run on the Node runtime the charm carries (scripts/node-runtime.mjs), so the bundles target it.
 const runtime = pinnedRuntime(import.meta.dirname + "/..", "amd64");
 
-// Bundled CommonJS dependencies (pino) call require() for Node built-ins.
+// Bundled CommonJS dependencies (pino) call require() for Node built-ins, and so does our code (below).
 const requireShim = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
-// node-vault requires axios at load time but never calls it: the client injects its own transport
-// (src/vault/transport.ts). Bundling a stub instead keeps ~100 ms of module loading out of every hook.
-const axiosStub = { name: "axios-stub", setup(b) {
-  b.onResolve({ filter: /^axios$/ }, () => ({ path: "axios", namespace: "axios-stub" }));
-  b.onLoad({ filter: /.*/, namespace: "axios-stub" }, () => ({
-    contents: "module.exports = { create() { throw new Error('axios is not bundled: VaultClient injects its transport'); } };",
-    loader: "js",
-  }));
+// Node's ESM loader gives a built-in module (`import ... from "node:http"`) an ESM facade, and filling
+// it reads every export, lazy getters included: node:http's load undici (fetch, WebSocket), node:fs's
+// its streams, ~20 ms of a hook's start-up on the pinned Node 24 for modules the charm never uses. The
+// bundles therefore get built-ins through require() (the banner's createRequire), which returns the
+// module object as it is and leaves the getters alone.
+const builtinsByRequire = { name: "builtins-by-require", setup(b) {
+  b.onResolve({ filter: /^node:/ }, (args) =>
+    args.kind === "import-statement" || args.kind === "dynamic-import" ? { path: args.path, namespace: "builtin-by-require" } : undefined);
+  b.onLoad({ filter: /.*/, namespace: "builtin-by-require" }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: "js" }));
 } };
 
 const common = {
-  plugins: [axiosStub],
+  plugins: [builtinsByRequire],
   bundle: true,
   platform: "node",
   target: `node${runtime.version}`,
@@ -37,10 +38,17 @@ const common = {
 };
 
 rmSync("dist", { recursive: true, force: true });
-const charm = await build({ ...common, entryPoints: { charm: "src/main.ts" }, outdir: "dist", metafile: true });
+// The hook entry (src/main.ts) is one self-contained file: an event the charm ignores loads it and
+// nothing else (each further module file costs a resolve, a read and a compile). A handled event
+// imports dist/run-hook.mjs, the entry of the split bundle with everything else.
+const runHookEntry = { name: "run-hook-entry", setup(b) {
+  b.onResolve({ filter: /^\.\/run-hook\.js$/ }, () => ({ path: "./run-hook.mjs", external: true }));
+} };
+const entry = await build({ ...common, splitting: false, plugins: [...common.plugins, runHookEntry], entryPoints: { charm: "src/main.ts" }, outdir: "dist", metafile: true });
+const hooks = await build({ ...common, entryPoints: { "run-hook": "src/run-hook.ts" }, outdir: "dist", metafile: true });
 // What hooks can reach (the entry and every chunk it imports, eagerly or lazily): all `npm run pack`
 // ships of dist/, so the CLI and the simulator's chunks stay out of the .charm.
-const charmFiles = Object.keys(charm.metafile.outputs).map((file) => relative("dist", file)).sort();
+const charmFiles = [entry, hooks].flatMap((b) => Object.keys(b.metafile.outputs)).map((file) => relative("dist", file)).sort();
 writeFileSync("dist/charm-files.json", `${JSON.stringify(charmFiles, null, 1)}\n`);
 await build({ ...common, entryPoints: { cli: "src/cli.ts" }, outdir: "dist" });
 

@@ -34,7 +34,7 @@ program
   .option("--scale", "instead: vault-kv with N consumer units (HashiCorp Vault; a long run for N = 1000)")
   .option("--sizes <n,n>", "with --scale: the numbers of consumer units", "1,10,100,1000")
   .option("--dialects <d,d>", "with --scale: v0, legacy or both", "v0,legacy")
-  .option("--charm <dir>", "with --scale: measure another build of the charm (a checkout, built), as a baseline")
+  .option("--charm <dir>", "hook-latency and --scale: measure another build of the charm (a checkout, built), as a baseline")
   .action(async (opts: { runs: string; only?: string; kills: string; updateStatusInterval: string; scale?: boolean; sizes: string; dialects: string; charm?: string }) => {
     if (opts.scale) {
       const sizes = opts.sizes.split(",").map(Number);
@@ -46,7 +46,7 @@ program
     }
     if (opts.only !== "sealed-window") {
       const { runBenchmarks } = await import("../bench/hook-latency.js");
-      await runBenchmarks({ runs: Number(opts.runs) });
+      await runBenchmarks({ runs: Number(opts.runs), ...(opts.charm ? { charm: opts.charm } : {}) });
     }
     if (opts.only === undefined || opts.only === "sealed-window") {
       const { runSealedWindowBenchmark } = await import("../bench/sealed-window.js");

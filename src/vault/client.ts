@@ -1,9 +1,10 @@
-// The typed client over node-vault. Every call goes through `request`, which maps failures to
-// typed errors; callers get validated plain objects, never node-vault's `any`.
-import nodeVault from "node-vault";
+// The typed Vault client. Every call goes through `request`, which maps failures to typed errors;
+// callers get validated plain objects. It speaks Vault's HTTP API directly through transport.ts, as
+// node-vault's generic `request` did (the only part of node-vault the charm used): node-vault and
+// what it loads (tv4, mustache, debug; ~150 KB) were evaluated at the start of every handled hook.
 import { classifyVaultFailure, VaultUnreachableError } from "./errors.js";
 import { countRequest } from "./request-kinds.js";
-import { requestPromise } from "./transport.js";
+import { send } from "./transport.js";
 
 export interface VaultClientOptions {
   url: string;
@@ -26,13 +27,16 @@ export interface RequestOptions {
   token?: string;
 }
 
-// node-vault would log request bodies through `debug` when DEBUG is set; ours never logs.
-const silent = Object.assign(() => undefined, { enabled: false });
+/** A refusal with Vault's status and body, for toVaultError. */
+class VaultResponseError extends Error {
+  constructor(readonly response: { statusCode: number; body: unknown }) {
+    super(`Vault answered ${response.statusCode}`);
+  }
+}
 
 export class VaultClient {
-  private readonly vault: ReturnType<typeof nodeVault>;
-  /** Transport options shared by every call (node-vault's `request` does not merge its defaults). */
-  private readonly transport: Record<string, unknown>;
+  /** Transport options shared by every call. */
+  private readonly transport: { ca?: string; agentOptions?: { localAddress: string }; timeout: number };
   readonly url: string;
 
   constructor(private readonly options: VaultClientOptions) {
@@ -42,13 +46,6 @@ export class VaultClient {
       ...(options.localAddress ? { agentOptions: { localAddress: options.localAddress } } : {}),
       timeout: options.timeoutMs ?? 30_000,
     };
-    this.vault = nodeVault({
-      endpoint: this.url,
-      ...(options.token ? { token: options.token } : {}),
-      debug: silent,
-      // Our own small HTTPS transport instead of axios (see transport.ts).
-      "request-promise": requestPromise,
-    } as Parameters<typeof nodeVault>[0]);
   }
 
   /** The same client with a longer (or shorter) per-request timeout, for slow calls like init. */
@@ -65,17 +62,24 @@ export class VaultClient {
   async request(method: "GET" | "POST" | "PUT" | "DELETE" | "LIST", path: string, options: RequestOptions = {}): Promise<JsonObject> {
     const headers: Record<string, string> = {};
     if (options.wrapTtl) headers["X-Vault-Wrap-TTL"] = options.wrapTtl;
-    if (options.token !== undefined) headers["X-Vault-Token"] = options.token;
+    // An empty per-call token falls back to the client's, as node-vault's did.
+    const token = options.token || this.options.token;
+    if (token) headers["X-Vault-Token"] = token;
     // Counted when sent, answered or not: a refused write was still a write attempt.
     countRequest(method, path);
     try {
-      const body: unknown = await this.vault.request({
+      const response = await send({
         ...this.transport,
         method,
-        path: `/${path}`,
+        uri: `${this.url}/v1/${path}`,
         headers,
         ...(options.body ? { json: options.body } : {}),
       });
+      // sys/health answers its states with status codes (429 standby, 503 sealed, ...) and a body.
+      if (response.statusCode !== 200 && response.statusCode !== 204 && !/sys\/health/.test(response.request.path)) {
+        throw new VaultResponseError({ statusCode: response.statusCode, body: response.body });
+      }
+      const body = response.body;
       return body && typeof body === "object" && !Array.isArray(body) ? (body as JsonObject) : {};
     } catch (error) {
       throw toVaultError(error, path);

@@ -1,10 +1,10 @@
-// The HTTP transport node-vault calls, injected through its `request-promise` option. node-vault
-// otherwise loads axios (with form-data, proxies, redirects), which costs ~100 ms at every hook's
-// start; Vault's API needs one JSON request over TLS with our CA and a chosen source address.
+// The HTTP transport of the Vault client (client.ts): Vault's API needs one JSON request over TLS
+// with our CA and a chosen source address, not a general HTTP library (axios, with form-data, proxies
+// and redirects, cost ~100 ms at every hook's start).
 import http from "node:http";
 import https from "node:https";
 
-/** What node-vault hands the transport (the request-promise option names it was written for). */
+/** One request (option names from request-promise, which the transport once stood in for). */
 export interface TransportRequest {
   method: string;
   uri: string;
@@ -62,6 +62,3 @@ export function send(options: TransportRequest): Promise<TransportResponse> {
     request.end(payload);
   });
 }
-
-/** node-vault calls `defaults(rpDefaults)` once and then the returned function per request. */
-export const requestPromise = { defaults: () => send };

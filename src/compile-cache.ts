@@ -1,0 +1,31 @@
+// V8's compile cache for the hook's own modules (Node's module.enableCompileCache), kept in the
+// charm's unit-local state directory. A handled hook loads ~500 KB of bundled JavaScript; with the
+// cache, V8 reads the compiled code of what ran last time instead of parsing and compiling it again.
+// Node keys entries by the runtime's version and by each file's path and content hash, so an
+// upgraded charm or runtime simply writes new entries.
+import { mkdirSync } from "node:fs";
+import * as nodeModule from "node:module";
+import { join } from "node:path";
+import { vaultPaths } from "./vault/paths.js";
+
+// Node 22.1+ (the pinned runtime is 24); the development typings are Node 20's, which lack it.
+const { enableCompileCache } = nodeModule as unknown as { enableCompileCache: (dir: string) => { status: number } };
+const ENABLED = 1; // module.constants.compileCacheStatus.ENABLED
+
+export function compileCacheDir(): string {
+  return join(vaultPaths().charmState, "compile-cache");
+}
+
+/**
+ * Turns the cache on for modules loaded from now on. The directory is the charm's alone (0700): code
+ * V8 would run must not be writable by anyone else. Anything that stops it (a read-only or full disk,
+ * NODE_DISABLE_COMPILE_CACHE=1) leaves the hook to compile as it would without a cache.
+ */
+export function startCompileCache(dir = compileCacheDir()): boolean {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return enableCompileCache(dir).status === ENABLED;
+  } catch {
+    return false;
+  }
+}

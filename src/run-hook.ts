@@ -1,0 +1,27 @@
+// A handled event's hook, loaded by src/main.ts once it knows the charm handles the event: the
+// logger, the config and the charm, in one dynamic import.
+import { handleEvent, publishStatus } from "./charm.js";
+import { parseConfig } from "./config.js";
+import { CHARM_ENDPOINTS, type Hook } from "./hook.js";
+import { createLogger, getConfig, isLeader, parseDispatchPath, type JujuContext } from "./juju/index.js";
+import { noteHookFinished, noteHookStarted } from "./unfinished-hook.js";
+
+export async function runHook(juju: JujuContext): Promise<number> {
+  const log = createLogger();
+  const event = parseDispatchPath(juju.dispatchPath, CHARM_ENDPOINTS);
+  noteHookStarted();
+  try {
+    const { config, problems } = parseConfig(getConfig());
+    log.level = config.logLevel === "warn" ? "warn" : config.logLevel;
+    const hook: Hook = { juju, event, log, isLeader: isLeader(), config, configProblems: problems };
+    const outcome = await handleEvent(hook);
+    if (!publishStatus(outcome, log)) return 1;
+    noteHookFinished();
+    return 0;
+  } catch (error) {
+    // A real fault: Juju marks the hook failed and retries it; the reason goes to the unit log.
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    log.error(`hook ${juju.dispatchPath} failed: ${message}`);
+    return 1;
+  }
+}
