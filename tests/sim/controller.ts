@@ -24,7 +24,9 @@ export class SimError extends Error {}
  * build output, and node_modules of a charm whose code is bundled in dist/ (this project's layout).
  */
 const NEVER_DEPLOYED = new Set([".git", ".sim", "build"]);
+/** A guard against a charm that loops; a large model legitimately runs many hooks to settle. */
 const MAX_HOOKS_PER_SETTLE = 2000;
+const MAX_HOOKS_PER_UNIT_PER_SETTLE = 20;
 
 export interface SimOptions {
   /** Workload binary the `snap`/`systemctl` shims run as /snap/bin/vault. */
@@ -400,7 +402,8 @@ export class Sim {
       this.model.queue.push(...timedSecretEvents(this.model, now(this.model)), ...this.takeJujuExecRequests());
       const index = this.model.queue.findIndex((q) => !this.model.units[q.unit]?.errorHook && !this.held.has(q.unit));
       if (index < 0) break;
-      if (++count > MAX_HOOKS_PER_SETTLE) throw new SimError(`more than ${MAX_HOOKS_PER_SETTLE} hooks without settling: the charm may be looping`);
+      const limit = Math.max(MAX_HOOKS_PER_SETTLE, MAX_HOOKS_PER_UNIT_PER_SETTLE * Object.keys(this.model.units).length);
+      if (++count > limit) throw new SimError(`more than ${limit} hooks without settling: the charm may be looping`);
       const next = this.model.queue[index]!;
       const failed = await this.runQueued(next);
       if (!failed) this.model.queue.splice(this.model.queue.indexOf(next), 1);
