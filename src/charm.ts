@@ -80,8 +80,9 @@ async function runAction(hook: Hook, name: string, backend: VaultBackend, sessio
     // not a crashed hook; their messages carry Vault's or Juju's error text and the path, never a
     // token or a request body.
     if (!(error instanceof ActionError) && !(error instanceof VaultError) && !(error instanceof HookToolError)) throw error;
-    // Failed part-way, the action may have issued what it never recorded; this hook exits 0.
-    if (!(error instanceof ActionError)) requestStraySweep();
+    // Failed part-way, the action may have issued what it never recorded (its own messages wrap
+    // Vault's refusals too), and this hook exits 0: the next update-status looks for strays.
+    requestStraySweep();
     hook.log.warn(`action ${name} failed: ${error.message}`);
     actionFail(error.message);
   }
