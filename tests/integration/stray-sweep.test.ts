@@ -56,4 +56,19 @@ describe.skipIf(!impl)(`stray secret-ids on ${impl?.name ?? "no server"}`, () =>
     await ready.sim.runHook("vault/0", "update-status");
     expect((await live()).sort()).toEqual([kept, next.accessor].sort());
   });
+
+  it("sweeps after an action that failed, which exits 0 (a seal in authorize-charm, fault suite seed 21)", async () => {
+    const charmIds = () => approle.listSecretIdAccessors(ready.root, "approle", "juju-vault-charm");
+    const before = await charmIds();
+    // What authorize-charm leaves when Vault is sealed between issuing and storing: a secret-id of
+    // the charm's role in no revision. Its failure is an action message; the hook exits 0.
+    const stray = await approle.generateSecretId(ready.root, "approle", "juju-vault-charm");
+    await ready.sim.runHook("vault/0", "update-status");
+    expect(await charmIds()).toContain(stray.accessor);
+    const failed = await ready.sim.runAction("vault/0", "authorize-charm", { "secret-id": "secret:d0es0not0exist0000000" });
+    expect(failed.status).toBe("failed");
+    expect(vaultUnit().errorHook).toBeNull();
+    await ready.sim.runHook("vault/0", "update-status");
+    expect((await charmIds()).sort()).toEqual(before.sort());
+  });
 });
