@@ -28,8 +28,8 @@ import { deployEtcdProvider } from "../etcd/provider.js";
 import { deployReadyVault, type ReadyVault } from "../integration/fixtures.js";
 import { projectRoot } from "../sim/paths.js";
 import { seeded } from "../sim/seeded.js";
-import { killHook } from "./processes.js";
-import { FaultSuite } from "./suite.js";
+import { killHook, signal } from "./processes.js";
+import { countInvariant, FaultSuite, type SuiteResult } from "./suite.js";
 
 const CONSUMER = join(projectRoot(), "examples", "kv-consumer");
 const V0 = "kvc";
@@ -42,22 +42,7 @@ const STOP_MS = 4000;
 export type MoveFault = "kill-hook" | "kill-hook-in-migrate" | "crash-in-migrate";
 export type MemberFault = "kill-member" | "stop-member";
 
-export interface EtcdSuiteResult {
-  faultsInjected: number;
-  faultsPlanned: number;
-  invariantsChecked: number;
-  violations: string[];
-  byFault: Record<string, number>;
-}
-
-function signal(pid: number, sig: NodeJS.Signals): boolean {
-  try {
-    if (pid > 0) process.kill(pid, sig);
-    return pid > 0;
-  } catch {
-    return false;
-  }
-}
+export type EtcdSuiteResult = SuiteResult;
 
 /** One vault unit on file storage with data and a consumer, ready for the etcd relation. */
 export interface Scenario {
@@ -245,11 +230,7 @@ export class EtcdFaultSuite {
   }
 
   private expect(label: string, what: string, ok: boolean, detail: () => string): void {
-    this.result.invariantsChecked++;
-    if (ok) return;
-    const violation = `${label}: ${what}: ${detail()}`;
-    this.result.violations.push(violation);
-    this.log(`  violation: ${violation}`);
+    countInvariant(this.result, this.log, label, what, ok, detail);
   }
 
   async check(ready: ReadyVault, label: string): Promise<void> {

@@ -40,3 +40,13 @@ export function killHook(pid: number, tree: boolean, spare: number[] = []): numb
     }
   });
 }
+
+/** Sends `sig` to `pid` if it is a process; whether it was sent. */
+export function signal(pid: number, sig: NodeJS.Signals): boolean {
+  try {
+    if (pid > 0) process.kill(pid, sig);
+    return pid > 0;
+  } catch {
+    return false;
+  }
+}

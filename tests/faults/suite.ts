@@ -19,6 +19,7 @@ import type { Sim } from "../sim/controller.js";
 import { projectRoot } from "../sim/paths.js";
 import { seeded } from "../sim/seeded.js";
 import { charmTokenAccessors, type ReadyVault } from "../integration/fixtures.js";
+import { signal } from "./processes.js";
 
 const CONSUMER = join(projectRoot(), "examples", "kv-consumer");
 const V0 = "kvc";
@@ -49,13 +50,13 @@ function vaultPid(sim: Sim): number {
   return existsSync(file) ? Number(readFileSync(file, "utf8")) : 0;
 }
 
-function signal(pid: number, sig: NodeJS.Signals): boolean {
-  try {
-    if (pid > 0) process.kill(pid, sig);
-    return pid > 0;
-  } catch {
-    return false;
-  }
+/** Counts one invariant check; a violation is kept and logged with what was found. */
+export function countInvariant(result: SuiteResult, log: (line: string) => void, label: string, what: string, ok: boolean, detail: () => string): void {
+  result.invariantsChecked++;
+  if (ok) return;
+  const violation = `${label}: ${what}: ${detail()}`;
+  result.violations.push(violation);
+  log(`  violation: ${violation}`);
 }
 
 export class FaultSuite {
@@ -210,11 +211,7 @@ export class FaultSuite {
   }
 
   private expect(label: string, what: string, ok: boolean, detail: () => string): void {
-    this.result.invariantsChecked++;
-    if (ok) return;
-    const violation = `${label}: ${what}: ${detail()}`;
-    this.result.violations.push(violation);
-    this.log(`  violation: ${violation}`);
+    countInvariant(this.result, this.log, label, what, ok, detail);
   }
 
   /** The invariants, against Vault with a root token and against the model. */
