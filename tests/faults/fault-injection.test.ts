@@ -1,6 +1,6 @@
 // The fault-injection suite (tests/faults/suite.ts). CI runs a seeded sample; the full run (at
 // least 500 faults) is behind an environment flag:
-//   VAULT_CHARM_FAULTS=full npx vitest run tests/faults     (VAULT_CHARM_FAULT_SEED, _COUNT to vary)
+//   VAULT_CHARM_FAULTS=full npx vitest run tests/faults     (VAULT_CHARM_FAULT_SEED, _COUNT, _SERVER to vary)
 // It prints faults injected, invariants checked and violations, and fails on any violation.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deployReadyVault, type ReadyVault } from "../integration/fixtures.js";
@@ -11,8 +11,10 @@ const FULL = process.env.VAULT_CHARM_FAULTS === "full";
 const SEED = Number(process.env.VAULT_CHARM_FAULT_SEED ?? 16);
 const COUNT = Number(process.env.VAULT_CHARM_FAULT_COUNT ?? (FULL ? 520 : 8));
 
-// One server is enough for the sample (OpenBao installs in seconds); the full run takes each built one.
-const servers = implementations().filter((impl) => impl.bin && (FULL || impl.name === "openbao"));
+// One server is enough for the sample (OpenBao installs in seconds); the full run takes each built
+// one, or the one VAULT_CHARM_FAULT_SERVER names (vault, openbao).
+const ONLY = process.env.VAULT_CHARM_FAULT_SERVER;
+const servers = implementations().filter((impl) => impl.bin && (ONLY ? impl.name === ONLY : FULL || impl.name === "openbao"));
 
 for (const impl of servers) {
   describe(`fault injection on ${impl.name} (${FULL ? "full" : "sample"}, seed ${SEED}, ${COUNT} faults)`, () => {
