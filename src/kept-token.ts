@@ -22,6 +22,8 @@ export function credentialsDigest(fields: string[]): string {
   return createHash("sha256").update(fields.join("\0")).digest("hex");
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Tokens about to expire are not worth reusing: the hook could outlive them. */
 const MIN_TTL_TO_REUSE = 15;
 
@@ -92,7 +94,7 @@ export class KeptToken {
       this.forgetFile();
       return null;
     }
-    if (await keepAlive(this.log, client, info, this.what, autoRenew)) return this.holdDuringHook(client, info.creationTtl);
+    if (await keepAlive(this.log, client, info, this.what, autoRenew)) return this.holdDuringHook(client, info.creationTtl, autoRenew);
     // Dropped for a fresh one: revoked rather than left to expire.
     this.log.info(`${this.what} (accessor ${info.accessor}) cannot be renewed past half its life: logging in afresh`);
     await this.revoke(vault, kept.token, "replaced by a fresh login");
@@ -100,18 +102,21 @@ export class KeptToken {
   }
 
   /** Notes a fresh login's token; written before the token is used, so no kill leaves it unnoted. */
-  keep(vault: VaultClient, digest: string, token: string, ttlSeconds: number): VaultClient {
+  keep(vault: VaultClient, digest: string, token: string, ttlSeconds: number, autoRenew = true): VaultClient {
     writeFileIfChanged(this.file, JSON.stringify({ credentials: digest, token } satisfies KeptLogin), 0o600);
-    return this.holdDuringHook(vault.withToken(token), ttlSeconds);
+    return this.holdDuringHook(vault.withToken(token), ttlSeconds, autoRenew);
   }
 
   /**
    * A hook never outlives its token: one that runs past half the token's TTL (a first sweep of a
    * large fleet, a slow Vault) renews it meanwhile. The timer does not keep the process alive.
    */
-  private holdDuringHook(client: VaultClient, ttlSeconds: number): VaultClient {
-    if (ttlSeconds > 0) {
-      const timer = setInterval(() => void renewSelf(client, ttlSeconds).catch((e: Error) => this.log.warn(`could not renew ${this.what}: ${e.message}`)), ttlSeconds * 500);
+  private holdDuringHook(client: VaultClient, ttlSeconds: number, autoRenew: boolean): VaultClient {
+    if (ttlSeconds > 0 && autoRenew) {
+      // Node takes a delay above 2^31-1 ms as 1 ms: a token of more than 49 days would be renewed
+      // without pause. No hook runs that long anyway.
+      const every = Math.min(ttlSeconds * 500, MAX_TIMER_MS);
+      const timer = setInterval(() => void renewSelf(client, ttlSeconds).catch((e: Error) => this.log.warn(`could not renew ${this.what}: ${e.message}`)), every);
       timer.unref();
     }
     return client;

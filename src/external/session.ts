@@ -42,7 +42,7 @@ async function appRoleSession(hook: Hook, vault: VaultClient, c: Extract<Externa
   if (reused) return { client: reused, verdicts: [] };
   try {
     const session = await login(vault, c.mount, c.roleId, c.secretId);
-    const client = kept.keep(vault, digestOf(c), session.token, session.ttl);
+    const client = kept.keep(vault, digestOf(c), session.token, session.ttl, hook.config.autoRenew);
     hook.log.info(`logged in to the external Vault with the vault-auth AppRole (token accessor ${session.accessor}, ${session.ttl}s)`);
     return { client, verdicts: [] };
   } catch (error) {
@@ -61,7 +61,7 @@ async function pullSession(hook: Hook, vault: VaultClient, c: PullCredentials): 
   if (reused) return { client: reused, verdicts: [] };
   const pulled = await pullRunnerToken(hook, vault, c);
   if (!pulled.ok) return refusedAuth(pulled.verdict);
-  return { client: kept.keep(vault, digestOf(c), pulled.session.token, pulled.session.ttl), verdicts: [] };
+  return { client: kept.keep(vault, digestOf(c), pulled.session.token, pulled.session.ttl, hook.config.autoRenew), verdicts: [] };
 }
 
 async function tokenSession(hook: Hook, vault: VaultClient, token: string): Promise<Authorisation> {
