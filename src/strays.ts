@@ -6,10 +6,11 @@
 // accounts for. It looks only when there may be some: after a hook or action on this unit did not
 // end cleanly (src/unfinished-hook.ts), 32 consumers per update-status until all were seen; and
 // otherwise once an hour, 8 consumers in turn, for what that note cannot see (Juju refusing a
-// hook's changes at commit). A converged update-status in between asks Vault nothing for it. Only where the records are complete for what Juju
-// holds now (the ledger knows the secret's current revision; a legacy consumer's current
+// hook's changes at commit). A converged update-status in between asks Vault nothing for it. Only
+// where the records are complete for what Juju holds now (the ledger knows the secret's current revision; a legacy consumer's current
 // generation), so an earlier charm version's unrecorded but working credential is never touched;
 // workers' secret-ids (generate-secret-id) are never strays.
+import { join } from "node:path";
 import { CHARM_APPROLE_MOUNT, CHARM_ROLE_NAME } from "./authorization.js";
 import type { Hook } from "./hook.js";
 import { secretInfoGet, SecretNotFoundError } from "./juju/index.js";
@@ -19,7 +20,6 @@ import { CHARM_APPROLE_LABEL } from "./secrets/catalog.js";
 import { straySweepDone, straySweepDue } from "./unfinished-hook.js";
 import { readFileOrNull, writeFileIfChanged } from "./vault/files.js";
 import { vaultPaths } from "./vault/paths.js";
-import { join } from "node:path";
 import { CredentialLedger } from "./secrets/ledger.js";
 import { destroySecretIdByAccessor, listSecretIdAccessors, readSecretIdByAccessor } from "./vault/approle.js";
 import type { VaultClient } from "./vault/client.js";
@@ -84,17 +84,14 @@ function readCursor(): AuditCursor {
   }
 }
 
-/** Whether this run sweeps: after an unfinished hook, or once a period (a clock set back counts as due). */
-function sweepDue(nowMs: number): boolean {
-  const { lastPeriodMs } = readCursor();
-  return straySweepDue() !== null || nowMs - lastPeriodMs >= PERIOD_MS || nowMs < lastPeriodMs;
+/** Whether this run sweeps: after an unfinished hook (its stamp), or once a period (a clock set back counts as due). */
+function sweepDue(cursor: AuditCursor, stamp: string | null, nowMs: number): boolean {
+  return stamp !== null || nowMs - cursor.lastPeriodMs >= PERIOD_MS || nowMs < cursor.lastPeriodMs;
 }
 
 /** This run's slice of the records, in turn; the cursor moves on past it. */
-function auditSlice(ledger: Ledger, nowMs: number): ConsumerRecord[] {
-  const cursor = readCursor();
+function auditSlice(ledger: Ledger, cursor: AuditCursor, stamp: string | null, nowMs: number): ConsumerRecord[] {
   const records = Object.keys(ledger).sort().map((key) => ledger[key]!);
-  const stamp = straySweepDue();
   const due = stamp !== null;
   // After an unfinished hook, every record once (32 per run); otherwise 8 per period.
   const left = !due ? 0 : cursor.dueStamp === stamp && cursor.dueLeft !== undefined ? cursor.dueLeft : records.length;
@@ -111,8 +108,10 @@ function auditSlice(ledger: Ledger, nowMs: number): ConsumerRecord[] {
 export async function sweepStraySecretIds(hook: Hook, vault: VaultClient): Promise<void> {
   const app = hook.juju.appName;
   const now = Date.now();
-  if (!sweepDue(now)) return;
-  const slice = auditSlice(readLedger(app), now);
+  const cursor = readCursor();
+  const stamp = straySweepDue();
+  if (!sweepDue(cursor, stamp, now)) return;
+  const slice = auditSlice(readLedger(app), cursor, stamp, now);
   const ledger = CredentialLedger.read(app);
   let destroyed = await sweepSecretBacked(vault, ledger, CHARM_APPROLE_MOUNT, CHARM_ROLE_NAME, { label: CHARM_APPROLE_LABEL });
   for (const record of slice) {

@@ -12,10 +12,8 @@ const sweepDue = () => join(vaultPaths().charmState, "stray-sweep-due");
 
 /** Notes this hook as running; if the previous one never ended cleanly, a stray sweep is due. */
 export function noteHookStarted(): void {
-  const dir = vaultPaths().charmState;
-  if (!existsSync(dir)) return; // before install: nothing issued yet
-  // Stamped, so a sweep under way starts over when another hook did not finish.
-  if (existsSync(marker())) writeFileSync(sweepDue(), `${Date.now()}-${process.pid}`, { mode: 0o600 });
+  if (!existsSync(vaultPaths().charmState)) return; // before install: nothing issued yet
+  if (existsSync(marker())) requestStraySweep();
   writeFileSync(marker(), "", { mode: 0o600 });
 }
 
@@ -34,8 +32,9 @@ export function straySweepDone(): void {
 }
 
 /**
- * This hook may exit 0 though what it wrote to Vault is not all committed (an action that failed
- * part-way reports it with action-fail): a stray sweep is due as after a killed hook.
+ * A stray sweep is due: the previous hook did not finish, or this one may exit 0 though what it
+ * wrote to Vault is not all committed (an action that failed part-way reports it with action-fail).
+ * Stamped, so a sweep under way starts over.
  */
 export function requestStraySweep(): void {
   if (existsSync(vaultPaths().charmState)) writeFileSync(sweepDue(), `${Date.now()}-${process.pid}`, { mode: 0o600 });
