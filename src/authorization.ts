@@ -3,6 +3,7 @@
 // (src/kept-token.ts), so a hook with nothing to do makes no Vault write.
 import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { memoTrusted } from "./hook-memo.js";
 import type { Hook } from "./hook.js";
 import { secretGet, SecretNotFoundError, type Logger } from "./juju/index.js";
 import { credentialsDigest, KeptToken } from "./kept-token.js";
@@ -70,10 +71,16 @@ export const charmSessionToken = (log: Logger) => new KeptToken("charm-session.j
 const digestOf = (c: CharmCredentials) => credentialsDigest(["approle", c.roleId, c.secretId]);
 
 export async function authorise(hook: Hook, vault: VaultClient): Promise<Authorisation> {
-  const credentials = readCharmCredentials(hook);
-  if (!credentials) return { client: null, verdicts: [blocked("Charm not authorised: run authorize-charm")] };
   // Earlier versions noted a per-hook token here; a 5-minute token that no hook renews is dead by now.
   rmSync(join(vaultPaths().charmState, "hook-token"), { force: true });
+  // New credentials reach a unit through a hook (secret-changed, the leader's own action or
+  // rotation), never in an update-status that trusts the last hook: its kept token stands as is.
+  if (memoTrusted()) {
+    const reused = await charmSessionToken(hook.log).reuse(vault, null);
+    if (reused) return { client: reused, verdicts: [] };
+  }
+  const credentials = readCharmCredentials(hook);
+  if (!credentials) return { client: null, verdicts: [blocked("Charm not authorised: run authorize-charm")] };
   const kept = charmSessionToken(hook.log);
   const reused = await kept.reuse(vault, digestOf(credentials));
   if (reused) return { client: reused, verdicts: [] };

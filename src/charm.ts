@@ -10,6 +10,7 @@ import { policyPrefixVerdict, settleMountPrefix } from "./mount-prefix.js";
 import { active, blocked, pickVerdict, type Verdict } from "./status.js";
 import type { VaultClient } from "./vault/client.js";
 import { VaultError } from "./vault/errors.js";
+import { recall, remember } from "./hook-memo.js";
 import { requestStraySweep } from "./unfinished-hook.js";
 import { describeTally } from "./vault/request-kinds.js";
 
@@ -138,13 +139,22 @@ export async function handleEvent(hook: Hook): Promise<HookOutcome> {
   return { unit, app: hook.isLeader ? unit : null };
 }
 
-/** Faults (level "error") are not statuses a charm can set: the hook fails and Juju shows it. */
+const sameVerdict = (a: Verdict | null | undefined, b: Verdict | null) => a?.level === b?.level && a?.message === b?.message;
+
+/**
+ * Faults (level "error") are not statuses a charm can set: the hook fails and Juju shows it. Juju
+ * keeps a status until it is set again (a failed hook is shown over it, not in its place), so an
+ * update-status that finds what the unit last set, within the memo's hour, does not set it again.
+ */
 export function publishStatus(outcome: HookOutcome, log: Logger): boolean {
   if (outcome.unit.level === "error") {
     log.error(outcome.unit.message);
     return false;
   }
-  setUnitStatus(outcome.unit.level, outcome.unit.message);
-  if (outcome.app && outcome.app.level !== "error") setAppStatus(outcome.app.level, outcome.app.message);
+  const last = recall("status");
+  if (!sameVerdict(last?.unit, outcome.unit)) setUnitStatus(outcome.unit.level, outcome.unit.message);
+  const app = outcome.app;
+  if (app && app.level !== "error" && !sameVerdict(last?.app, app)) setAppStatus(app.level, app.message);
+  remember("status", { unit: outcome.unit, app: app && app.level !== "error" ? app : null });
   return true;
 }

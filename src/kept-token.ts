@@ -77,11 +77,14 @@ export class KeptToken {
     }
   }
 
-  /** The kept token if it was made with these credentials and still has a future (renewed when due). */
-  async reuse(vault: VaultClient, digest: string, autoRenew = true): Promise<VaultClient | null> {
+  /**
+   * The kept token if it was made with these credentials and still has a future (renewed when due).
+   * `digest` null: whatever credentials made it, which the caller knows to be unchanged.
+   */
+  async reuse(vault: VaultClient, digest: string | null, autoRenew = true): Promise<VaultClient | null> {
     const kept = this.read();
     if (!kept) return null;
-    if (kept.credentials !== digest) {
+    if (digest !== null && kept.credentials !== digest) {
       await this.revoke(vault, kept.token, "made with credentials the unit no longer holds");
       return null;
     }

@@ -1,5 +1,6 @@
 // Vault's own state on this unit: initialised, unsealed (by the operator or from `unseal-keys`),
 // and whether the charm holds its own AppRole. Each step reports a verdict an operator can act on.
+import { recall, remember } from "./hook-memo.js";
 import type { Hook } from "./hook.js";
 import { readGrantedSecret } from "./secrets/read.js";
 import { active, blocked, waiting, type Verdict } from "./status.js";
@@ -44,8 +45,19 @@ async function unsealFromKeys(hook: Hook, vault: VaultClient, keys: string[]): P
  * of this Vault, enough of them) and say so in status.
  */
 async function checkUnsealKeys(hook: Hook, vault: VaultClient): Promise<Verdict | null> {
-  if (!hook.config.unsealKeysSecret) return null;
-  const content = readGrantedSecret(hook, { id: hook.config.unsealKeysSecret });
+  const uri = hook.config.unsealKeysSecret;
+  if (!uri) return null;
+  // A new revision comes with secret-changed, a new URI with config-changed, before any
+  // update-status: what the last hook found stands (src/hook-memo.ts).
+  const known = recall("unsealKeys");
+  if (known?.uri === uri) return known.problem;
+  const problem = await unsealKeysProblem(hook, vault, uri);
+  remember("unsealKeys", { uri, problem });
+  return problem;
+}
+
+async function unsealKeysProblem(hook: Hook, vault: VaultClient, uri: string): Promise<Verdict | null> {
+  const content = readGrantedSecret(hook, { id: uri });
   const later = "Vault is unsealed now but would stay sealed after a restart";
   if (!content) return blocked(`unseal-keys cannot be read (run juju grant-secret <name> ${hook.juju.appName}): ${later}`);
   const parsed = parseUnsealKeys(content);

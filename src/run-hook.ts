@@ -4,18 +4,21 @@ import { handleEvent, publishStatus } from "./charm.js";
 import { parseConfig } from "./config.js";
 import { CHARM_ENDPOINTS, type Hook } from "./hook.js";
 import { createLogger, getConfig, isLeader, parseDispatchPath, type JujuContext } from "./juju/index.js";
+import { openMemo, saveMemo } from "./hook-memo.js";
 import { noteHookFinished, noteHookStarted } from "./unfinished-hook.js";
 
 export async function runHook(juju: JujuContext): Promise<number> {
   const log = createLogger();
   const event = parseDispatchPath(juju.dispatchPath, CHARM_ENDPOINTS);
-  noteHookStarted();
+  const previousEndedCleanly = noteHookStarted();
   try {
     const { config, problems } = parseConfig(getConfig());
     log.level = config.logLevel === "warn" ? "warn" : config.logLevel;
     const hook: Hook = { juju, event, log, isLeader: isLeader(), config, configProblems: problems };
+    openMemo({ updateStatus: event.type === "lifecycle" && event.hook === "update-status", previousEndedCleanly, leader: hook.isLeader });
     const outcome = await handleEvent(hook);
     if (!publishStatus(outcome, log)) return 1;
+    saveMemo();
     noteHookFinished();
     return 0;
   } catch (error) {

@@ -5,6 +5,7 @@
 // storage: without etcd it stops Vault and says why.
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { recall, remember } from "./hook-memo.js";
 import type { Hook } from "./hook.js";
 import { setUnitStatus } from "./juju/index.js";
 import { CERTIFICATE_IN_USE_KEY } from "./relations/etcd/identity.js";
@@ -79,10 +80,17 @@ function writeEtcdFiles(view: Extract<EtcdView, { kind: "ready" }>): { etcd: Etc
 const local = (verdicts: Verdict[] = []): StoragePlan => ({ etcd: null, halt: false, holdIfStopped: false, restart: false, move: false, verdicts });
 
 export async function planStorage(hook: Hook, implementation: VaultImplementation): Promise<StoragePlan> {
+  // Settled where it was (on etcd with a ready relation, or on the machine with none): changes to
+  // the etcd relation, its secrets or the config come with their own hooks (src/hook-memo.ts).
+  const settled = recall("storage");
+  if (settled !== undefined) return { ...local(), etcd: settled };
   const marker = readMarker();
   const view = await observeEtcd(hook);
   if (view.kind === "absent") {
-    if (!marker) return local();
+    if (!marker) {
+      remember("storage", null);
+      return local();
+    }
     const verdict = blocked(`etcd relation removed: Vault's data stays in etcd under ${marker.etcd.prefix}; integrate etcd again to serve it`);
     return { ...local([verdict]), halt: true };
   }
@@ -93,7 +101,10 @@ export async function planStorage(hook: Hook, implementation: VaultImplementatio
 
   const { etcd, caChanged } = writeEtcdFiles(view);
   setPeerUnitValues(hook.juju.unitName, { [CERTIFICATE_IN_USE_KEY]: view.identity.fingerprint });
-  if (marker) return { ...local(), etcd, restart: caChanged };
+  if (marker) {
+    if (!caChanged) remember("storage", etcd);
+    return { ...local(), etcd, restart: caChanged };
+  }
   if (hook.isLeader) return { ...local(), etcd, move: true };
   if (peerAppValue(hook.juju.appName, STORAGE_KEY) === `etcd:${etcd.prefix}`) return { ...local(), etcd };
   return local([waiting("Waiting for the leader to move Vault's data to etcd")]);

@@ -10,11 +10,16 @@ import { vaultPaths } from "./vault/paths.js";
 const marker = () => join(vaultPaths().charmState, "hook-running");
 const sweepDue = () => join(vaultPaths().charmState, "stray-sweep-due");
 
-/** Notes this hook as running; if the previous one never ended cleanly, a stray sweep is due. */
-export function noteHookStarted(): void {
-  if (!existsSync(vaultPaths().charmState)) return; // before install: nothing issued yet
-  if (existsSync(marker())) requestStraySweep();
+/**
+ * Notes this hook as running; if the previous one never ended cleanly, a stray sweep is due.
+ * Returns whether the previous hook ended cleanly (false before install).
+ */
+export function noteHookStarted(): boolean {
+  if (!existsSync(vaultPaths().charmState)) return false; // before install: nothing issued yet
+  const unfinished = existsSync(marker());
+  if (unfinished) requestStraySweep();
   writeFileSync(marker(), "", { mode: 0o600 });
+  return !unfinished;
 }
 
 /** The hook ended cleanly (exit 0): what it wrote to Vault is what Juju commits. */

@@ -3,6 +3,7 @@
 // should hold changed.
 import { join } from "node:path";
 import type { Hook } from "./hook.js";
+import { memoTrusted, recall, remember } from "./hook-memo.js";
 import { healthAfterStart } from "./lifecycle.js";
 import { networkGet, openPort, secretAdd, secretGet, SecretNotFoundError, setWorkloadVersion, unitGet } from "./juju/index.js";
 import { VAULT_CA_LABEL } from "./secrets/catalog.js";
@@ -53,26 +54,52 @@ async function readOrCreateCa(hook: Hook): Promise<KeyedCertificate | null> {
   return ca;
 }
 
+/** The unit's address; Juju runs config-changed before any update-status when it changes. */
 function unitAddress(): string {
+  const known = recall("address");
+  if (known) return known;
   const network = networkGet("vault-peers");
-  return network.bindAddresses[0] ?? network.ingressAddresses[0] ?? unitGet("private-address");
+  const address = network.bindAddresses[0] ?? network.ingressAddresses[0] ?? unitGet("private-address");
+  remember("address", address);
+  return address;
+}
+
+/** The CA this unit's Vault certificate is signed by; its key is read only to issue one. */
+interface CaInUse {
+  certPem: string;
+  keyed: () => Promise<KeyedCertificate | null>;
+}
+
+/**
+ * In an update-status that trusts the last hook (src/hook-memo.ts), the CA that hook wrote beside
+ * Vault's certificate is the secret's: only the leader creates it, once, and a new revision would
+ * have come with secret-changed first. Otherwise, and when the file is missing, the secret.
+ */
+async function caInUse(hook: Hook): Promise<CaInUse | null> {
+  const onDisk = memoTrusted() ? readFileOrNull(join(vaultPaths().tlsDir, "ca.crt")) : null;
+  if (onDisk) return { certPem: onDisk, keyed: () => readOrCreateCa(hook) };
+  const ca = await readOrCreateCa(hook);
+  return ca && { certPem: ca.certPem, keyed: () => Promise.resolve(ca) };
 }
 
 /** Keeps the unit's server certificate signed by the current CA and covering its address. */
-async function ensureServerCertificate(ca: KeyedCertificate, address: string, hook: Hook): Promise<boolean> {
+async function ensureServerCertificate(ca: CaInUse, address: string, hook: Hook): Promise<boolean> {
   const paths = vaultPaths();
   const certFile = join(paths.tlsDir, "vault.crt");
   const current = readFileOrNull(certFile);
   const caChanged = writeFileIfChanged(join(paths.tlsDir, "ca.crt"), ca.certPem, 0o644);
   if (current && !caChanged && serverCertificateIsCurrent(current, ca.certPem, [address])) return false;
+  const keyed = await ca.keyed();
+  if (!keyed) return false; // the CA secret cannot be read now: the next hook looks again
+  writeFileIfChanged(join(paths.tlsDir, "ca.crt"), keyed.certPem, 0o644);
   hook.log.info(`issuing this unit's Vault certificate for ${address}`);
-  const server = await issueServerCertificate(ca, {
+  const server = await issueServerCertificate(keyed, {
     commonName: hook.juju.unitName.replace("/", "-"),
     ipAddresses: [address],
     dnsNames: ["localhost"],
   });
   writeFileIfChanged(join(paths.tlsDir, "vault.key"), server.keyPem, 0o600);
-  writeFileIfChanged(certFile, server.certPem + ca.certPem, 0o600);
+  writeFileIfChanged(certFile, server.certPem + keyed.certPem, 0o600);
   return true;
 }
 
@@ -132,7 +159,7 @@ export async function reconcileWorkload(hook: Hook): Promise<WorkloadResult> {
   }
   publishWorkloadVersion(build.version);
 
-  const ca = await readOrCreateCa(hook);
+  const ca = await caInUse(hook);
   if (!ca) {
     result.verdicts.push(waiting("Waiting for the leader to create the Vault CA"));
     return result;

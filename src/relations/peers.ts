@@ -2,7 +2,8 @@
 // ledgers and its word to the other units in the application bag, so any future leader finds them;
 // the bag is read once per hook and kept in step with this hook's own writes. Every unit writes its
 // own unit bag.
-import { changedKeys, relationGet, relationIds, relationSet } from "../juju/index.js";
+import { endpointRelationIds } from "../hook-memo.js";
+import { changedKeys, relationGet, relationSet } from "../juju/index.js";
 
 export const PEER_ENDPOINT = "vault-peers";
 
@@ -10,7 +11,7 @@ let relationId: number | null | undefined;
 let appBag: Record<string, string> | undefined;
 
 export function peerRelationId(): number | null {
-  relationId ??= relationIds(PEER_ENDPOINT)[0] ?? null;
+  relationId ??= endpointRelationIds(PEER_ENDPOINT)[0] ?? null;
   return relationId;
 }
 

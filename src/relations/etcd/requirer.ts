@@ -1,7 +1,8 @@
 // The etcd relation as this unit sees it: absent, waiting on someone, refused, or ready with
 // everything Vault needs to keep its data in etcd. The leader also keeps the request published.
+import { endpointRelationIds } from "../../hook-memo.js";
 import type { Hook } from "../../hook.js";
-import { relationGet, relationIds, relationRemoteApp, relationUnits } from "../../juju/index.js";
+import { relationGet, relationRemoteApp, relationUnits } from "../../juju/index.js";
 import { readGrantedSecret } from "../../secrets/read.js";
 import { blocked, waiting, type Verdict } from "../../status.js";
 import { peerRelationId } from "../peers.js";
@@ -15,7 +16,7 @@ export type EtcdView =
 
 /** The etcd relation's id, unless there is none or this hook is its relation-broken. */
 function etcdRelation(hook: Hook): number | null {
-  const id = relationIds(ETCD_ENDPOINT)[0] ?? null;
+  const id = endpointRelationIds(ETCD_ENDPOINT)[0] ?? null;
   const { event, juju } = hook;
   const breaking = event.type === "relation" && event.endpoint === ETCD_ENDPOINT && event.kind === "broken" && juju.relation?.id === id;
   return breaking ? null : id;

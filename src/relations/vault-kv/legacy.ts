@@ -2,10 +2,11 @@
 // AppRole bound to the unit's addresses and a response-wrapped secret-id, all published JSON-encoded
 // in the leader's unit databag (DESIGN.md §3).
 import { randomBytes } from "node:crypto";
+import { endpointRelationIds, recall, remember } from "../../hook-memo.js";
 import { generateWrappedSecretId } from "../../vault/approle.js";
 import { wrappingTokenAlive } from "../../vault/sys.js";
 import type { Hook } from "../../hook.js";
-import { changedKeys, relationGet, relationIds, relationSet } from "../../juju/index.js";
+import { changedKeys, relationGet, relationSet } from "../../juju/index.js";
 import { bindCidrs, isConsumerFault, refuse, type ConsumerRelation, type ServeContext } from "./context.js";
 import { inputsHash, liveSecretIds, retireRole, secretIdMetadata } from "./credentials.js";
 import { ledgerKey } from "./ledger.js";
@@ -177,6 +178,28 @@ async function serveLegacyUnit(
 }
 
 /**
+ * The first-login check of units whose relation is otherwise settled (src/hook-memo.ts), from their
+ * records and this unit's own bag alone: true when each was seen in use (now recorded) or has
+ * nothing due, so the relation need not be read; false when one is due a new token, which serving
+ * the relation issues.
+ */
+export async function firstLoginsSettled(ctx: ServeContext, relationId: number, keys: string[]): Promise<boolean> {
+  const own = relationGet(relationId, ctx.hook.juju.unitName);
+  for (const key of keys) {
+    const record = ctx.ledger[key]!;
+    const token = record.credentialKey ? own[`${record.credentialKey}_token`] : undefined;
+    const published = token ? jsonOrRaw(token) : null;
+    if (typeof published !== "string") return false;
+    const state = await publishedState(ctx, record.role, record.unit, record.generation, published);
+    if (state === "used") {
+      record.confirmed = true;
+      delete record.healPending;
+    } else if (state !== "waiting" && !(state === "unwrapped-unused" && record.healPending)) return false;
+  }
+  return true;
+}
+
+/**
  * Legacy secret-ids allow this many logins. Vault counts each login down, which is the one sign
  * the charm has that the unit itself got its secret-id: a thief's login from another address is
  * refused before it counts. At half, the unit is issued a new one.
@@ -202,8 +225,10 @@ async function publishedState(ctx: ServeContext, role: string, unit: string, gen
  * unit's token could unwrap a stale one (LP#1849323), so every other unit clears its own.
  */
 export function withdrawLegacyCredentials(hook: Hook, endpoints: readonly string[]): void {
+  // Only this unit writes its own bag: what the last hook withdrew stays withdrawn.
+  if (recall("withdrawn")) return;
   for (const name of endpoints) {
-    for (const relationId of relationIds(name)) {
+    for (const relationId of endpointRelationIds(name)) {
       const own = relationGet(relationId, hook.juju.unitName);
       const stale = Object.keys(own).filter((key) => CREDENTIAL_KEY.test(key));
       if (stale.length === 0) continue;
@@ -211,4 +236,5 @@ export function withdrawLegacyCredentials(hook: Hook, endpoints: readonly string
       hook.log.info(`vault-kv (${name}:${relationId}): not the leader any more: withdrew ${stale.length / 2} unit(s)' legacy credentials from this unit's databag`);
     }
   }
+  remember("withdrawn", true);
 }

@@ -2,7 +2,8 @@
 // requirer speaks, then sweep what the ledger holds for units and relations that are gone: their
 // AppRoles, policies and credential secrets (the data in their mounts is kept).
 import type { Hook } from "../../hook.js";
-import { relationGet, relationIds, relationRemoteApp, relationUnits, secretRemove, SecretNotFoundError, stateGetAll, stateSet } from "../../juju/index.js";
+import { recall, remember, endpointRelationIds } from "../../hook-memo.js";
+import { relationGet, relationRemoteApp, relationUnits, secretRemove, SecretNotFoundError, stateGetAll, stateSet } from "../../juju/index.js";
 import { secretDueForReissue } from "../../secrets/events.js";
 import { CredentialLedger, sameSecret } from "../../secrets/ledger.js";
 import type { Verdict } from "../../status.js";
@@ -14,7 +15,7 @@ import { ledgerKey, readLedger, writeLedger, type ConsumerRecord } from "./ledge
 import { inputsFingerprint, lookScope, type LookScope } from "./scope.js";
 import { requestStraySweep } from "../../unfinished-hook.js";
 import { peerAppValue, peerRelationId, setPeerAppValues } from "../peers.js";
-import { serveLegacy } from "./legacy.js";
+import { firstLoginsSettled, serveLegacy } from "./legacy.js";
 import { retireReplacedSecretIds } from "./retirements.js";
 import { detectDialect } from "./requests.js";
 import { serveV0 } from "./v0.js";
@@ -95,8 +96,9 @@ export async function reconcileVaultKv(hook: Hook, vault: VaultClient, endpoint:
     fingerprint: (unitBag, appBag) => inputsFingerprint(hook, unitBag, appBag),
   };
   const wanted = new Set<string>();
+  const verdictsByRelation: Record<string, Verdict[]> = {};
   try {
-    await serveAll(ctx, scope, wanted);
+    await serveAll(ctx, scope, wanted, verdictsByRelation);
   } catch (error) {
     // Credentials issued before the fault are published nowhere (relation data and the ledger are
     // written below only): the next update-status looks for them even if this hook exits 0.
@@ -119,40 +121,75 @@ export async function reconcileVaultKv(hook: Hook, vault: VaultClient, endpoint:
   if (newLeader) setPeerAppValues(hook.juju.appName, { [SERVED_BY_KEY]: hook.juju.unitName });
   if (state || gone.length > 0) (await ctx.vaultState()).tenancy.write(hook.juju.appName, ledger);
   credentials.write();
+  remember("consumers", verdictsByRelation);
   return ctx.verdicts;
 }
 
-/** Serves every consumer relation on both endpoints; the ledger keys still wanted go in `wanted`. */
-async function serveAll(ctx: ServeContext, scope: LookScope, wanted: Set<string>): Promise<void> {
+/**
+ * Whether a relation can be left unread: an update-status that trusts the last hook's findings
+ * (src/hook-memo.ts), which served this relation completely, and none of its consumers is due for
+ * a look (drift found in Vault, a failed attempt), or only for the first-login check, which needs
+ * this unit's own bag alone unless a new token is due. Nothing about the relation can have changed
+ * since without a relation hook, so it keeps its records and the verdicts it had.
+ */
+async function settled(ctx: ServeContext, scope: LookScope, relationId: number, known: Record<string, Verdict[]> | undefined): Promise<Verdict[] | null> {
+  const verdicts = known?.[String(relationId)];
+  if (!verdicts || scope.full || scope.changed) return null;
+  const due = Object.keys(ctx.ledger).filter((key) => ctx.ledger[key]!.relationId === relationId && ctx.recheck(key));
+  if (due.length === 0) return verdicts;
+  if (!due.every((key) => scope.firstLogin.has(key))) return null;
+  return (await firstLoginsSettled(ctx, relationId, due)) ? verdicts : null;
+}
+
+/**
+ * Serves every consumer relation on both endpoints; the ledger keys still wanted go in `wanted`,
+ * each relation's verdicts in `verdictsByRelation`.
+ */
+async function serveAll(ctx: ServeContext, scope: LookScope, wanted: Set<string>, verdictsByRelation: Record<string, Verdict[]>): Promise<void> {
   const { ledger } = ctx;
+  const known = recall("consumers");
   for (const name of VAULT_KV_ENDPOINTS) {
-    for (const relationId of relationIds(name)) {
-      const remoteApp = relationRemoteApp(relationId);
-      if (!remoteApp) continue;
-      const appChanged = scope.changed?.relationId === relationId && scope.changed.unit === null;
-      const look = (unit: string) => {
-        const key = ledgerKey(relationId, unit);
-        return appChanged || scope.changed?.unit === unit || !ledger[key]?.seen || ctx.recheck(key);
-      };
-      const relation: ConsumerRelation = {
-        id: relationId,
-        endpoint: name,
-        app: remoteApp,
-        appBag: relationGet(relationId, remoteApp, { app: true }),
-        unitBags: new Map(relationUnits(relationId).map((u) => [u, look(u) ? relationGet(relationId, u) : null])),
-      };
-      const read = [...relation.unitBags.values()].filter((bag): bag is Record<string, string> => bag !== null);
-      const dialect = detectDialect(relation.appBag, read) ?? Object.values(ledger).find((r) => r.relationId === relationId)?.dialect;
-      if (!dialect) continue;
-      try {
-        const kept = dialect === "legacy" ? await serveLegacy(ctx, relation) : await serveV0(ctx, relation);
-        for (const key of kept) wanted.add(key);
-      } catch (error) {
-        if (!isConsumerFault(error)) throw error;
-        refuse(ctx, relation, remoteApp, error.message);
+    for (const relationId of endpointRelationIds(name)) {
+      const unchanged = await settled(ctx, scope, relationId, known);
+      if (unchanged) {
         for (const [key, record] of Object.entries(ledger)) if (record.relationId === relationId) wanted.add(key);
+        ctx.verdicts.push(...unchanged);
+        verdictsByRelation[relationId] = unchanged;
+        continue;
       }
+      const mark = ctx.verdicts.length;
+      await serveRelation(ctx, scope, wanted, name, relationId);
+      verdictsByRelation[relationId] = ctx.verdicts.slice(mark);
     }
+  }
+}
+
+async function serveRelation(ctx: ServeContext, scope: LookScope, wanted: Set<string>, name: string, relationId: number): Promise<void> {
+  const { ledger } = ctx;
+  const remoteApp = relationRemoteApp(relationId);
+  if (!remoteApp) return;
+  const appChanged = scope.changed?.relationId === relationId && scope.changed.unit === null;
+  const look = (unit: string) => {
+    const key = ledgerKey(relationId, unit);
+    return appChanged || scope.changed?.unit === unit || !ledger[key]?.seen || ctx.recheck(key);
+  };
+  const relation: ConsumerRelation = {
+    id: relationId,
+    endpoint: name,
+    app: remoteApp,
+    appBag: relationGet(relationId, remoteApp, { app: true }),
+    unitBags: new Map(relationUnits(relationId).map((u) => [u, look(u) ? relationGet(relationId, u) : null])),
+  };
+  const read = [...relation.unitBags.values()].filter((bag): bag is Record<string, string> => bag !== null);
+  const dialect = detectDialect(relation.appBag, read) ?? Object.values(ledger).find((r) => r.relationId === relationId)?.dialect;
+  if (!dialect) return;
+  try {
+    const kept = dialect === "legacy" ? await serveLegacy(ctx, relation) : await serveV0(ctx, relation);
+    for (const key of kept) wanted.add(key);
+  } catch (error) {
+    if (!isConsumerFault(error)) throw error;
+    refuse(ctx, relation, remoteApp, error.message);
+    for (const [key, record] of Object.entries(ledger)) if (record.relationId === relationId) wanted.add(key);
   }
 }
 

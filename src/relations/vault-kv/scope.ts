@@ -23,6 +23,8 @@ export interface LookScope {
   changed: { relationId: number; unit: string | null } | null;
   /** Units rechecked against Vault though their inputs did not change. */
   recheck: Set<string>;
+  /** Of those, the legacy units whose first login this hook looks for (and for nothing else). */
+  firstLogin: Set<string>;
 }
 
 export async function lookScope(hook: Hook, vault: VaultClient, ledger: Ledger, endpoints: readonly string[], nowMs: number, full = false): Promise<LookScope> {
@@ -34,18 +36,22 @@ export async function lookScope(hook: Hook, vault: VaultClient, ledger: Ledger, 
       : null;
   // Never served by this version, or its last attempt failed: looked at again until it is served.
   const recheck = new Set(Object.keys(ledger).filter((key) => ledger[key]!.seen === undefined));
+  const drifted = new Set<string>();
+  const firstLogin = new Set<string>();
   if (!everything && event.type === "lifecycle" && event.hook === "update-status" && Object.keys(ledger).length > 0) {
     const [roles, policies] = await Promise.all([listRoles(vault, CONSUMER_APPROLE_MOUNT), listPolicies(vault)]);
     const haveRole = new Set(roles);
     const havePolicy = new Set(policies);
-    for (const [key, record] of Object.entries(ledger)) if (!haveRole.has(record.role) || !havePolicy.has(record.role)) recheck.add(key);
+    for (const [key, record] of Object.entries(ledger)) if (!haveRole.has(record.role) || !havePolicy.has(record.role)) drifted.add(key);
     const pending = Object.keys(ledger)
       .filter((key) => ledger[key]!.dialect === "legacy" && !ledger[key]!.confirmed)
       .sort();
     const start = pending.length ? Math.floor(nowMs / 60_000) % pending.length : 0;
-    for (let i = 0; i < Math.min(PENDING_PER_HOOK, pending.length); i++) recheck.add(pending[(start + i) % pending.length]!);
+    for (let i = 0; i < Math.min(PENDING_PER_HOOK, pending.length); i++) firstLogin.add(pending[(start + i) % pending.length]!);
   }
-  return { full: everything, changed, recheck };
+  for (const key of [...drifted, ...firstLogin]) recheck.add(key);
+  for (const key of firstLogin) if (drifted.has(key) || ledger[key]!.seen === undefined) firstLogin.delete(key);
+  return { full: everything, changed, recheck, firstLogin };
 }
 
 /** A fingerprint of everything a unit's Vault objects depend on: its bag, its application's, the config. */

@@ -1,0 +1,159 @@
+// What a converged update-status asks Juju (src/hook-memo.ts): config, leadership and the peer
+// ledger, whatever the number of consumers, because Juju runs update-status only when no other
+// hook is pending (juju/juju internal/worker/uniter/resolver.go: "UpdateStatus hook runs if nothing
+// else needs to"; config-changed first for config and address changes, relation hooks first for
+// relation changes, nothing while a hook has failed). And where the memo must not be trusted:
+// after a hook that did not end cleanly, after an hour, and for consumers the last hook did not
+// serve. Through the simulator on a real server.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as approle from "../../src/vault/approle.js";
+import * as sys from "../../src/vault/sys.js";
+import { projectRoot } from "../sim/paths.js";
+import type { HookRun } from "../sim/runner.js";
+import { clientFrom, deployReadyVault, jsonValue, type ReadyVault } from "./fixtures.js";
+import { implementations } from "./servers.js";
+
+const HOSTILE = join(projectRoot(), "tests", "integration", "charms", "hostile-requirer");
+const impl = implementations().find((i) => i.name === "vault" && i.bin) ?? implementations().find((i) => i.bin);
+
+describe.skipIf(!impl)(`update-status and the last hook's findings on ${impl?.name ?? "no server"}`, () => {
+  let ready: ReadyVault;
+  const vaultUnit = () => ready.sim.unit("vault/0");
+  const memoFile = () => join(vaultUnit().dataDir, "var/lib/vault-charm/hook-memo.json");
+  const address = (unit: string) => ready.sim.unit(unit).address;
+  const v0Unit = (unit: string) => ({ nonce: `nonce-${unit.replace("/", "-")}`, egress_subnet: `${address(unit)}/32` });
+
+  async function consumer(app: string, units: number, appBag: Record<string, string> = { mount_suffix: "kv" }): Promise<void> {
+    await ready.sim.deploy(HOSTILE, { app, units, config: { "app-bag": JSON.stringify(appBag) } });
+    const bags = Object.fromEntries(Array.from({ length: units }, (_, i) => [`${app}/${i}`, v0Unit(`${app}/${i}`)]));
+    await ready.sim.setConfig(app, { "unit-bags": JSON.stringify(bags) });
+    await ready.sim.integrate("vault:secrets", `${app}:secrets`);
+  }
+
+  async function updateStatus(): Promise<HookRun> {
+    const before = ready.sim.runs.length;
+    await ready.sim.runHook("vault/0", "update-status");
+    return ready.sim.runs.slice(before).find((r) => r.unit === "vault/0" && r.name === "update-status")!;
+  }
+  const tools = (run: HookRun) => run.toolCalls.map((c) => c.tool);
+  const roles = async () => (await approle.listRoles(ready.root, "approle")).filter((r) => r.startsWith("charm-"));
+
+  beforeAll(async () => {
+    ready = await deployReadyVault(impl!.bin!, "update-status-memo-");
+    await consumer("fleet-a", 2);
+    await consumer("fleet-b", 1);
+    // Leaves no work behind (deferred removals, the hour's stray look) for the runs measured below.
+    await updateStatus();
+  }, 300_000);
+  afterAll(async () => ready?.sim.destroy());
+
+  it("a converged update-status asks Juju for config, leadership and the peer ledger only, and keeps the status", async () => {
+    const run = await updateStatus();
+    expect(run.exitCode).toBe(0);
+    expect(tools(run)).toEqual(["config-get", "is-leader", "relation-get"]);
+    expect(run.toolCalls[2]!.args).toContain("--app");
+    expect(vaultUnit().status).toMatchObject({ status: "active", message: "Unsealed (active)" });
+    expect(ready.sim.model.apps.vault!.status).toMatchObject({ status: "active", message: "Unsealed (active)" });
+  });
+
+  it("drift in Vault is still found: a role deleted by hand is restored, reading that relation alone", async () => {
+    const role = (await roles()).find((r) => r.includes("fleet-b"))!;
+    await approle.deleteRole(ready.root, "approle", role);
+    const run = await updateStatus();
+    expect(await roles()).toContain(role);
+    const read = run.toolCalls.filter((c) => c.tool === "relation-list").map((c) => c.args.join(" "));
+    expect(read.length).toBeGreaterThan(0);
+    const fleetB = ready.sim.model.relations.find((r) => r.ends.some((e) => e.app === "fleet-b"))!.id;
+    expect(read.every((args) => args.includes(`-r ${fleetB}`))).toBe(true);
+    expect(tools(await updateStatus())).toEqual(["config-get", "is-leader", "relation-get"]);
+  });
+
+  it("a refused consumer's verdict stays in status while update-status reads nothing of it", async () => {
+    await consumer("rogue", 1, { mount_suffix: "../../sys" });
+    const refused = vaultUnit().status;
+    expect(refused).toMatchObject({ status: "blocked" });
+    expect(refused.message).toMatch(/^vault-kv request refused: rogue/);
+    const run = await updateStatus();
+    expect(tools(run)).toEqual(["config-get", "is-leader", "relation-get"]);
+    expect(vaultUnit().status).toEqual(refused);
+    await ready.sim.removeRelation(ready.sim.model.relations.find((r) => r.ends.some((e) => e.app === "rogue"))!.id);
+    expect(vaultUnit().status.message).toBe("Unsealed (active)");
+  });
+
+  it("a legacy unit awaiting its first login is checked from this unit's own bag, and recorded once it logs in", async () => {
+    const unit = "old/0";
+    await ready.sim.deploy(HOSTILE, { app: "old", units: 1 });
+    const legacyBag = { secret_backend: JSON.stringify("charm-old"), access_address: JSON.stringify(address(unit)), hostname: JSON.stringify("old-0"), isolated: "true" };
+    await ready.sim.setConfig("old", { "unit-bags": JSON.stringify({ [unit]: legacyBag }) });
+    await ready.sim.integrate("vault:secrets", "old:secrets");
+    const relationOf = () => ready.sim.model.relations.find((r) => r.ends.some((e) => e.app === "old"))!;
+    const relation = relationOf();
+    const bag = () => relationOf().unitData["vault/0"]!;
+    const token = jsonValue(bag(), `${unit}_token`);
+    // Not logged in yet: each update-status looks (two such units a run, in turn), reading only
+    // this unit's own bag on that relation, where the token it published is.
+    const waiting = await updateStatus();
+    expect(tools(waiting)).toEqual(["config-get", "is-leader", "relation-get", "relation-get"]);
+    expect(waiting.toolCalls[3]!.args.join(" ")).toBe(`--format=json -r ${relation.id} - vault/0`);
+    const secretId = String((await sys.unwrap(clientFrom(ready, unit), token)).secret_id);
+    await approle.login(clientFrom(ready, unit), "approle", jsonValue(bag(), `${unit}_role_id`), secretId);
+    // Seen in use: recorded in the ledger (a peer relation-set), and not looked for again.
+    const seen = await updateStatus();
+    expect(tools(seen)).toEqual(["config-get", "is-leader", "relation-get", "relation-get", "relation-set"]);
+    expect(tools(await updateStatus())).toEqual(["config-get", "is-leader", "relation-get"]);
+    expect(jsonValue(bag(), `${unit}_token`)).toBe(token);
+    await ready.sim.removeRelation(relation.id);
+  });
+
+  it("after a hook that did not end cleanly, update-status looks at everything again", async () => {
+    ready.sim.hookWrapper = ["sh", "-c", 'echo $$ > "$VAULT_CHARM_SIM_ROOT/hook.pid"; exec "$@"', "hook"];
+    let calls = 0;
+    ready.sim.observeToolCalls((unit) => {
+      if (unit === "vault/0" && ++calls === 2) process.kill(Number(readFileSync(join(vaultUnit().dataDir, "hook.pid"), "utf8")), "SIGKILL");
+    });
+    try {
+      await ready.sim.runHook("vault/0", "update-status");
+    } finally {
+      ready.sim.observeToolCalls(null);
+      ready.sim.hookWrapper = [];
+    }
+    expect(vaultUnit().errorHook).toBe("update-status");
+    const before = ready.sim.runs.length;
+    await ready.sim.resolve("vault/0"); // Juju runs the failed update-status again
+    const retried = ready.sim.runs.slice(before).find((r) => r.unit === "vault/0" && r.name === "update-status")!;
+    expect(tools(retried)).toEqual(expect.arrayContaining(["relation-ids", "network-get", "secret-get", "relation-list", "status-set"]));
+    expect(tools(await updateStatus())).toEqual(["config-get", "is-leader", "relation-get"]);
+  });
+
+  it("what the last hook found is trusted for an hour at most", async () => {
+    const memo = JSON.parse(readFileSync(memoFile(), "utf8")) as { at: number };
+    writeFileSync(memoFile(), JSON.stringify({ ...memo, at: Date.now() - 61 * 60 * 1000 }));
+    const full = await updateStatus();
+    expect(tools(full)).toEqual(expect.arrayContaining(["relation-ids", "network-get", "secret-get", "relation-list", "status-set"]));
+    expect(tools(await updateStatus())).toEqual(["config-get", "is-leader", "relation-get"]);
+  });
+
+  it("a consumer unit that left while Vault was sealed loses its role at the update-status after Vault is back", async () => {
+    const unsealKey = Object.values(ready.sim.model.secrets).find((s) => s.name === "vault-unseal");
+    const key = unsealKey ? Buffer.from(unsealKey.revisions.at(-1)!.content.keys!, "base64").toString() : "";
+    expect(key).not.toBe("");
+    const configured = String(ready.sim.model.apps.vault!.config["unseal-keys"]);
+    const leaving = (await roles()).find((r) => r.endsWith("fleet-a-1"))!;
+    expect(leaving).toBeDefined();
+    await ready.sim.setConfig("vault", {}, ["unseal-keys"]);
+    await ready.root.request("PUT", "sys/seal");
+    await ready.sim.removeUnit("fleet-a/1");
+    expect(vaultUnit().status.message).toMatch(/sealed/);
+    expect(await approle.readRole(ready.root, "approle", leaving).catch(() => "sealed")).toBe("sealed");
+    // Unsealed behind the charm's back: the next hook Juju runs is an update-status.
+    await ready.root.request("PUT", "sys/unseal", { body: { key } });
+    const run = await updateStatus();
+    expect(run.exitCode).toBe(0);
+    expect(await roles()).not.toContain(leaving);
+    expect(await roles()).toEqual(expect.arrayContaining([expect.stringMatching(/fleet-a-0$/)]));
+    await ready.sim.setConfig("vault", { "unseal-keys": configured });
+    expect(vaultUnit().status.message).toBe("Unsealed (active)");
+  });
+});
