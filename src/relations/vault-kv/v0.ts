@@ -91,7 +91,10 @@ export async function serveV0(ctx: ServeContext, relation: ConsumerRelation): Pr
     ...(mount ? { mount } : {}),
     credentials: JSON.stringify(credentials),
   };
-  relationSet(relationId, changedKeys(own, desired), { app: true });
+  // Published with the ledger, when every relation was served (provider.ts): an action that fails
+  // part-way exits 0, and Juju would commit a credentials map the ledger does not record.
+  const changes = changedKeys(own, desired);
+  ctx.publish.push(() => relationSet(relationId, changes, { app: true }));
   return wanted;
 }
 
