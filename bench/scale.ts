@@ -5,7 +5,7 @@
 // hook's own process. Each figure
 // is also given as a ratio to N = 1 from the same run. `--charm <dir>` measures another build of
 // the charm (an older commit's checkout, built) with the same requirer and the same steps.
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Sim } from "../tests/sim/controller.js";
@@ -24,6 +24,9 @@ interface ScaleRow {
   updateCalls: number;
   updateRequests: number;
   updateWrites: number;
+  /** The hourly update-status that takes nothing from the last hook (src/hook-memo.ts). */
+  hourlyCalls: number;
+  hourlyRequests: number;
   addMs: number;
   addModelMs: number;
   addCalls: number;
@@ -85,6 +88,13 @@ async function measure(n: number, dialect: "v0" | "legacy", charm: string, binar
       const { requests, writes } = auditSince(audit, offset);
       samples.push({ ms: run.durationMs, calls: run.toolCalls.length, requests, writes });
     }
+    // The hourly full look: the memo aged past its hour, as an update-status an hour on finds it.
+    const memo = join(sim.unit("vault/0").dataDir, "var/lib/vault-charm/hook-memo.json");
+    if (existsSync(memo)) writeFileSync(memo, JSON.stringify({ ...(JSON.parse(readFileSync(memo, "utf8")) as object), at: Date.now() - 2 * 3600_000 }));
+    const hourlyOffset = auditSince(audit, 0).lines;
+    const hourlyBefore = sim.runs.length;
+    await sim.runHook("vault/0", "update-status");
+    const hourly = { calls: sim.runs.slice(hourlyBefore).find((r) => r.unit === "vault/0" && r.name === "update-status")!.toolCalls.length, requests: auditSince(audit, hourlyOffset).requests };
     // One more unit: every hook the vault unit runs for it.
     const offset = auditSince(audit, 0).lines;
     const before = sim.runs.length;
@@ -109,6 +119,8 @@ async function measure(n: number, dialect: "v0" | "legacy", charm: string, binar
       updateCalls: median(samples.map((s) => s.calls)),
       updateRequests: median(samples.map((s) => s.requests)),
       updateWrites: median(samples.map((s) => s.writes)),
+      hourlyCalls: hourly.calls,
+      hourlyRequests: hourly.requests,
       addMs: added.ms,
       addModelMs: added.modelMs,
       addCalls: added.calls,
@@ -132,7 +144,7 @@ export async function runScaleBenchmark(opts: { sizes: number[]; charm?: string;
   process.stdout.write(`vault-kv at scale on ${server.implementation}, charm ${charm === projectRoot() ? "this tree" : charm}\n`);
   for (const dialect of opts.dialects) {
     const rows: ScaleRow[] = [];
-    process.stdout.write(`\n${dialect}: N | update-status ms, tool calls, Vault requests (writes) | one more unit: vault hooks ms (whole model s), tool calls, Vault requests | provisioning s | peak RSS MiB   (ratios to N = 1)\n`);
+    process.stdout.write(`\n${dialect}: N | update-status ms, tool calls, Vault requests (writes); the hourly full look | one more unit: vault hooks ms (whole model s), tool calls, Vault requests | provisioning s | peak RSS MiB   (ratios to N = 1)\n`);
     for (const n of opts.sizes) {
       const row = await measure(n, dialect, charm, server.path);
       rows.push(row);
@@ -140,7 +152,7 @@ export async function runScaleBenchmark(opts: { sizes: number[]; charm?: string;
       process.stdout.write(
         [
           `${String(n).padStart(5)}`,
-          `${row.updateMs.toFixed(0)} ms (${ratio(row.updateMs, base.updateMs)}), ${row.updateCalls} calls (${ratio(row.updateCalls, base.updateCalls)}), ${row.updateRequests} requests (${row.updateWrites} writes)`,
+          `${row.updateMs.toFixed(0)} ms (${ratio(row.updateMs, base.updateMs)}), ${row.updateCalls} calls (${ratio(row.updateCalls, base.updateCalls)}), ${row.updateRequests} requests (${row.updateWrites} writes); hourly ${row.hourlyCalls} calls, ${row.hourlyRequests} requests`,
           `${row.addMs.toFixed(0)} ms (${ratio(row.addMs, base.addMs)}; model ${(row.addModelMs / 1000).toFixed(1)} s), ${row.addCalls} calls (${ratio(row.addCalls, base.addCalls)}), ${row.addRequests} requests (${ratio(row.addRequests, base.addRequests)})`,
           `${row.provisionS.toFixed(1)} s (${ratio(row.provisionS, base.provisionS)}, per unit ${ratio(row.provisionS / row.n, base.provisionS / base.n)})`,
           `${row.rssMiB} MiB (${ratio(row.rssMiB, base.rssMiB)})`,
