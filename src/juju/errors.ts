@@ -19,6 +19,9 @@ export class RelationNotFoundError extends HookToolError {}
 /** The secret does not exist, or this unit cannot see it (no grant, not owner). */
 export class SecretNotFoundError extends HookToolError {}
 
+/** secret-add: this owner already has a secret with that label (Juju: `secret with label "x" already exists`). */
+export class SecretLabelTakenError extends HookToolError {}
+
 /** Juju refused: not the leader, not the owner, no permission. */
 export class PermissionDeniedError extends HookToolError {}
 
@@ -39,6 +42,7 @@ export function classifyHookToolFailure(tool: string, exitCode: number | null, s
   const lower = detail.toLowerCase();
   if (lower.includes("relation not found")) return new RelationNotFoundError(tool, exitCode, detail);
   if (tool.startsWith("secret-") && lower.includes("not found")) return new SecretNotFoundError(tool, exitCode, detail);
+  if (tool === "secret-add" && lower.includes("label") && lower.includes("already exists")) return new SecretLabelTakenError(tool, exitCode, detail);
   if (PERMISSION_MARKERS.some((m) => lower.includes(m))) return new PermissionDeniedError(tool, exitCode, detail);
   return new HookToolError(tool, exitCode, detail);
 }

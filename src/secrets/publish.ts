@@ -2,7 +2,7 @@
 // rotation policy and an expiry inside the credential's validity, and recorded in the ledger with
 // the credential's accessor so that the revision's removal revokes exactly it.
 import type { Hook } from "../hook.js";
-import { secretAdd, secretInfoGet, secretSet, type RotatePolicy, type SecretContent } from "../juju/index.js";
+import { secretAdd, secretInfoGet, SecretLabelTakenError, secretSet, type RotatePolicy, type SecretContent } from "../juju/index.js";
 import { destroySecretIdByAccessor, listSecretIdAccessors, readSecretIdByAccessor } from "../vault/approle.js";
 import { isWorkerSecretId } from "../worker-secret-ids.js";
 import type { VaultClient } from "../vault/client.js";
@@ -70,8 +70,19 @@ export async function publishCredentialRevision(hook: Hook, vault: VaultClient, 
     if (rev.kind === "kv-credentials") {
       for (const stray of adopted.splice(0)) await destroySecretIdByAccessor(vault, rev.mount, stray.role, stray.accessor);
     }
-    secretId = secretAdd(rev.content, { label: rev.label, description: rev.description, ...metadata });
-    revision = 1;
+    try {
+      secretId = secretAdd(rev.content, { label: rev.label, description: rev.description, ...metadata });
+      revision = 1;
+    } catch (error) {
+      if (!(error instanceof SecretLabelTakenError)) throw error;
+      // The secret exists though no record names it: an action that failed part-way exits 0, and
+      // Juju committed the secret it had added. Its next revision holds this credential.
+      const orphan = secretInfoGet({ label: rev.label });
+      secretId = orphan.id;
+      secretSet(secretId, rev.content, metadata);
+      revision = orphan.revision + 1;
+      hook.log.info(`${rev.label}: the secret ${secretId} was added by a hook or action whose record was never written; it is used as it is`);
+    }
     if (adopted.length) ledger.record(secretId, rev.mount, revision, adopted);
   }
   ledger.record(secretId, rev.mount, revision, [rev.credential]);
