@@ -29,6 +29,8 @@ interface ScaleRow {
   hourlyRequests: number;
   addMs: number;
   addModelMs: number;
+  /** Of addMs, the simulator's own time answering the vault unit's tool calls (Juju's, on a real unit). */
+  addServeMs: number;
   addCalls: number;
   addRequests: number;
   provisionS: number;
@@ -105,6 +107,7 @@ async function measure(n: number, dialect: "v0" | "legacy", charm: string, binar
     // requirer units' relation-changed that Juju fans out when the provider's app bag changes.
     const added = {
       ms: addRuns.reduce((t, r) => t + r.durationMs, 0),
+      serveMs: addRuns.reduce((t, r) => t + r.toolCalls.reduce((c, call) => c + call.ms, 0), 0),
       modelMs: performance.now() - addStarted,
       calls: addRuns.reduce((t, r) => t + r.toolCalls.length, 0),
       requests: auditSince(audit, offset).requests,
@@ -123,6 +126,7 @@ async function measure(n: number, dialect: "v0" | "legacy", charm: string, binar
       hourlyRequests: hourly.requests,
       addMs: added.ms,
       addModelMs: added.modelMs,
+      addServeMs: added.serveMs,
       addCalls: added.calls,
       addRequests: added.requests,
       provisionS,
@@ -153,7 +157,7 @@ export async function runScaleBenchmark(opts: { sizes: number[]; charm?: string;
         [
           `${String(n).padStart(5)}`,
           `${row.updateMs.toFixed(0)} ms (${ratio(row.updateMs, base.updateMs)}), ${row.updateCalls} calls (${ratio(row.updateCalls, base.updateCalls)}), ${row.updateRequests} requests (${row.updateWrites} writes); hourly ${row.hourlyCalls} calls, ${row.hourlyRequests} requests`,
-          `${row.addMs.toFixed(0)} ms (${ratio(row.addMs, base.addMs)}; model ${(row.addModelMs / 1000).toFixed(1)} s), ${row.addCalls} calls (${ratio(row.addCalls, base.addCalls)}), ${row.addRequests} requests (${ratio(row.addRequests, base.addRequests)})`,
+          `${row.addMs.toFixed(0)} ms (${ratio(row.addMs, base.addMs)}; simulator serving its calls ${row.addServeMs.toFixed(0)} ms; model ${(row.addModelMs / 1000).toFixed(1)} s), ${row.addCalls} calls (${ratio(row.addCalls, base.addCalls)}), ${row.addRequests} requests (${ratio(row.addRequests, base.addRequests)})`,
           `${row.provisionS.toFixed(1)} s (${ratio(row.provisionS, base.provisionS)}, per unit ${ratio(row.provisionS / row.n, base.provisionS / base.n)})`,
           `${row.rssMiB} MiB (${ratio(row.rssMiB, base.rssMiB)})`,
         ].join(" | ") + "\n",
