@@ -6,7 +6,9 @@
 // leader-elected for new leadership, secret hooks for new revisions, and nothing at all runs while
 // a hook has failed (juju/juju internal/worker/uniter/resolver.go: NextOp and nextOp, "UpdateStatus
 // hook runs if nothing else needs to"). So the relations, address, secret revisions and consumer
-// data an update-status would read are those the last other hook saw. The memo holds only what no
+// data an update-status would read are those the last other hook saw. (The update-status the charm
+// asks for through juju-exec when systemd restarts Vault may run while hooks are pending: they
+// still run after it, and see for themselves.) The memo holds only what no
 // secret is made of (relation ids, the unit's address, statuses and verdicts); it is
 // - trusted only in update-status, when the hook before ended cleanly (src/unfinished-hook.ts) and
 //   leadership is what it was;
