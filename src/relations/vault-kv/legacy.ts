@@ -126,7 +126,7 @@ async function serveLegacyUnit(
     // Gone, or nearly used up: issue again. Unwrapped but never used to log in: maybe not by its
     // unit (every requirer unit can read the leader's bag), so once, until a login shows the unit
     // has its secret-id, a new token; the old secret-id goes with the reissue below.
-    reissue = state === "gone" || state === "worn" || (state === "unwrapped-unused" && !healPending);
+    reissue = reissueDue(state, healPending);
     if (state === "unwrapped-unused" && !healPending) {
       healPending = true;
       hook.log.warn(`vault-kv: the token published for ${unit} was unwrapped but its secret-id never logged in; publishing a new one (if ${unit} did not unwrap it, someone else did)`);
@@ -191,10 +191,11 @@ export async function firstLoginsSettled(ctx: ServeContext, relationId: number, 
     const published = token ? jsonOrRaw(token) : null;
     if (typeof published !== "string") return false;
     const state = await publishedState(ctx, record.role, record.unit, record.generation, published);
+    if (reissueDue(state, record.healPending ?? false)) return false;
     if (state === "used") {
       record.confirmed = true;
       delete record.healPending;
-    } else if (state !== "waiting" && !(state === "unwrapped-unused" && record.healPending)) return false;
+    }
   }
   return true;
 }
@@ -207,6 +208,12 @@ export async function firstLoginsSettled(ctx: ServeContext, relationId: number, 
 const LEGACY_SECRET_ID_USES = 1_000_000;
 
 type PublishedState = "gone" | "worn" | "waiting" | "used" | "unwrapped-unused";
+
+/**
+ * Whether the unit is due a new token: its secret-id is gone or nearly used up, or its token was
+ * unwrapped but never used to log in (once, until a login shows the unit has its secret-id).
+ */
+const reissueDue = (state: PublishedState, healPending: boolean) => state === "gone" || state === "worn" || (state === "unwrapped-unused" && !healPending);
 
 /** Where the current generation's credential stands, from Vault's side. */
 async function publishedState(ctx: ServeContext, role: string, unit: string, generation: number, token: string): Promise<PublishedState> {
