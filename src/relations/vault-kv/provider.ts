@@ -11,7 +11,7 @@ import type { VaultClient } from "../../vault/client.js";
 import { listMounts, type MountInfo } from "../../vault/sys.js";
 import type { VaultEndpoint } from "../../workload.js";
 import { isConsumerFault, refuse, type ConsumerRelation, type ServeContext } from "./context.js";
-import { ledgerKey, readLedger, writeLedger, type ConsumerRecord } from "./ledger.js";
+import { ledgerKey, readLedger, writeLedger, type ConsumerRecord, type Ledger } from "./ledger.js";
 import { inputsFingerprint, lookScope, type LookScope } from "./scope.js";
 import { requestStraySweep } from "../../unfinished-hook.js";
 import { peerAppValue, peerRelationId, setPeerAppValues } from "../peers.js";
@@ -125,6 +125,9 @@ export async function reconcileVaultKv(hook: Hook, vault: VaultClient, endpoint:
   return ctx.verdicts;
 }
 
+/** The ledger keys of one relation's consumer units. */
+const keysOfRelation = (ledger: Ledger, relationId: number) => Object.keys(ledger).filter((key) => ledger[key]!.relationId === relationId);
+
 /**
  * Whether a relation can be left unread: an update-status that trusts the last hook's findings
  * (src/hook-memo.ts), which served this relation completely, and none of its consumers is due for
@@ -135,7 +138,7 @@ export async function reconcileVaultKv(hook: Hook, vault: VaultClient, endpoint:
 async function settled(ctx: ServeContext, scope: LookScope, relationId: number, known: Record<string, Verdict[]> | undefined): Promise<Verdict[] | null> {
   const verdicts = known?.[String(relationId)];
   if (!verdicts || scope.full || scope.changed) return null;
-  const due = Object.keys(ctx.ledger).filter((key) => ctx.ledger[key]!.relationId === relationId && ctx.recheck(key));
+  const due = keysOfRelation(ctx.ledger, relationId).filter((key) => ctx.recheck(key));
   if (due.length === 0) return verdicts;
   if (!due.every((key) => scope.firstLogin.has(key))) return null;
   return (await firstLoginsSettled(ctx, relationId, due)) ? verdicts : null;
@@ -152,7 +155,7 @@ async function serveAll(ctx: ServeContext, scope: LookScope, wanted: Set<string>
     for (const relationId of endpointRelationIds(name)) {
       const unchanged = await settled(ctx, scope, relationId, known);
       if (unchanged) {
-        for (const [key, record] of Object.entries(ledger)) if (record.relationId === relationId) wanted.add(key);
+        for (const key of keysOfRelation(ledger, relationId)) wanted.add(key);
         ctx.verdicts.push(...unchanged);
         verdictsByRelation[relationId] = unchanged;
         continue;
@@ -189,7 +192,7 @@ async function serveRelation(ctx: ServeContext, scope: LookScope, wanted: Set<st
   } catch (error) {
     if (!isConsumerFault(error)) throw error;
     refuse(ctx, relation, remoteApp, error.message);
-    for (const [key, record] of Object.entries(ledger)) if (record.relationId === relationId) wanted.add(key);
+    for (const key of keysOfRelation(ledger, relationId)) wanted.add(key);
   }
 }
 

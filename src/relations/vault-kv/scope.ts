@@ -36,21 +36,24 @@ export async function lookScope(hook: Hook, vault: VaultClient, ledger: Ledger, 
       : null;
   // Never served by this version, or its last attempt failed: looked at again until it is served.
   const recheck = new Set(Object.keys(ledger).filter((key) => ledger[key]!.seen === undefined));
-  const drifted = new Set<string>();
   const firstLogin = new Set<string>();
   if (!everything && event.type === "lifecycle" && event.hook === "update-status" && Object.keys(ledger).length > 0) {
     const [roles, policies] = await Promise.all([listRoles(vault, CONSUMER_APPROLE_MOUNT), listPolicies(vault)]);
     const haveRole = new Set(roles);
     const havePolicy = new Set(policies);
-    for (const [key, record] of Object.entries(ledger)) if (!haveRole.has(record.role) || !havePolicy.has(record.role)) drifted.add(key);
+    const drifted = new Set(Object.keys(ledger).filter((key) => !haveRole.has(ledger[key]!.role) || !havePolicy.has(ledger[key]!.role)));
     const pending = Object.keys(ledger)
       .filter((key) => ledger[key]!.dialect === "legacy" && !ledger[key]!.confirmed)
       .sort();
     const start = pending.length ? Math.floor(nowMs / 60_000) % pending.length : 0;
-    for (let i = 0; i < Math.min(PENDING_PER_HOOK, pending.length); i++) firstLogin.add(pending[(start + i) % pending.length]!);
+    for (let i = 0; i < Math.min(PENDING_PER_HOOK, pending.length); i++) {
+      const key = pending[(start + i) % pending.length]!;
+      recheck.add(key);
+      // Looked at for its first login alone, unless it is due a look anyway.
+      if (!drifted.has(key) && ledger[key]!.seen !== undefined) firstLogin.add(key);
+    }
+    for (const key of drifted) recheck.add(key);
   }
-  for (const key of [...drifted, ...firstLogin]) recheck.add(key);
-  for (const key of firstLogin) if (drifted.has(key) || ledger[key]!.seen === undefined) firstLogin.delete(key);
   return { full: everything, changed, recheck, firstLogin };
 }
 
