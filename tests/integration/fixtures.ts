@@ -1,6 +1,6 @@
 // Shared set-up for integration suites: a simulated model with the vault charm deployed on a real
 // server, initialised, unsealing itself from a secret and authorised, plus a root client for checks.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
@@ -50,4 +50,20 @@ export async function charmTokenAccessors(root: VaultClient): Promise<string[]> 
     if (policies.includes("juju-vault-charm")) out.push(accessor);
   }
   return out.sort();
+}
+
+/** Runs a hook on `unit` and SIGKILLs its process at its `call`-th hook-tool call (a killed hook, as Juju sees one). */
+export async function runHookKilledAtCall(ready: ReadyVault, unit: string, hook: string, call: number): Promise<void> {
+  // The dispatch runs under a shell that notes its pid, so the test can kill the hook itself.
+  ready.sim.hookWrapper = ["sh", "-c", 'echo $$ > "$VAULT_CHARM_SIM_ROOT/hook.pid"; exec "$@"', "hook"];
+  let calls = 0;
+  ready.sim.observeToolCalls((caller) => {
+    if (caller === unit && ++calls === call) process.kill(Number(readFileSync(join(ready.sim.unit(unit).dataDir, "hook.pid"), "utf8")), "SIGKILL");
+  });
+  try {
+    await ready.sim.runHook(unit, hook);
+  } finally {
+    ready.sim.observeToolCalls(null);
+    ready.sim.hookWrapper = [];
+  }
 }

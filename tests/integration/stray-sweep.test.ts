@@ -1,12 +1,11 @@
 // When the leader looks for secret-ids that no record accounts for (src/strays.ts): only after a
 // hook or action on the unit did not end cleanly (src/unfinished-hook.ts), and once an hour
 // otherwise, so a converged update-status in between spends nothing on it. On a real server.
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as approle from "../../src/vault/approle.js";
 import { projectRoot } from "../sim/paths.js";
-import { deployReadyVault, type ReadyVault } from "./fixtures.js";
+import { deployReadyVault, runHookKilledAtCall, type ReadyVault } from "./fixtures.js";
 import { implementations } from "./servers.js";
 
 const CONSUMER = join(projectRoot(), "examples", "kv-consumer");
@@ -35,17 +34,7 @@ describe.skipIf(!impl)(`stray secret-ids on ${impl?.name ?? "no server"}`, () =>
     expect((await live()).sort()).toEqual([kept, stray.accessor].sort());
 
     // A hook SIGKILLed at its third hook-tool call; resolved, Juju runs it again.
-    ready.sim.hookWrapper = ["sh", "-c", 'echo $$ > "$VAULT_CHARM_SIM_ROOT/hook.pid"; exec "$@"', "hook"];
-    let calls = 0;
-    ready.sim.observeToolCalls((unit) => {
-      if (unit === "vault/0" && ++calls === 3) process.kill(Number(readFileSync(join(vaultUnit().dataDir, "hook.pid"), "utf8")), "SIGKILL");
-    });
-    try {
-      await ready.sim.runHook("vault/0", "config-changed");
-    } finally {
-      ready.sim.observeToolCalls(null);
-      ready.sim.hookWrapper = [];
-    }
+    await runHookKilledAtCall(ready, "vault/0", "config-changed", 3);
     expect(vaultUnit().errorHook).toBe("config-changed");
     await ready.sim.resolve("vault/0");
     await ready.sim.runHook("vault/0", "update-status");

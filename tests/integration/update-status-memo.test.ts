@@ -12,7 +12,7 @@ import * as approle from "../../src/vault/approle.js";
 import * as sys from "../../src/vault/sys.js";
 import { projectRoot } from "../sim/paths.js";
 import type { HookRun } from "../sim/runner.js";
-import { clientFrom, deployReadyVault, jsonValue, type ReadyVault } from "./fixtures.js";
+import { clientFrom, deployReadyVault, jsonValue, runHookKilledAtCall, type ReadyVault } from "./fixtures.js";
 import { implementations } from "./servers.js";
 
 const HOSTILE = join(projectRoot(), "tests", "integration", "charms", "hostile-requirer");
@@ -108,17 +108,7 @@ describe.skipIf(!impl)(`update-status and the last hook's findings on ${impl?.na
   });
 
   it("after a hook that did not end cleanly, update-status looks at everything again", async () => {
-    ready.sim.hookWrapper = ["sh", "-c", 'echo $$ > "$VAULT_CHARM_SIM_ROOT/hook.pid"; exec "$@"', "hook"];
-    let calls = 0;
-    ready.sim.observeToolCalls((unit) => {
-      if (unit === "vault/0" && ++calls === 2) process.kill(Number(readFileSync(join(vaultUnit().dataDir, "hook.pid"), "utf8")), "SIGKILL");
-    });
-    try {
-      await ready.sim.runHook("vault/0", "update-status");
-    } finally {
-      ready.sim.observeToolCalls(null);
-      ready.sim.hookWrapper = [];
-    }
+    await runHookKilledAtCall(ready, "vault/0", "update-status", 2);
     expect(vaultUnit().errorHook).toBe("update-status");
     const before = ready.sim.runs.length;
     await ready.sim.resolve("vault/0"); // Juju runs the failed update-status again
