@@ -7,9 +7,9 @@
 // end cleanly (src/unfinished-hook.ts), 32 consumers per update-status until all were seen; and
 // otherwise once an hour, 8 consumers in turn, for what that note cannot see (Juju refusing a
 // hook's changes at commit). A converged update-status in between asks Vault nothing for it. Only
-// where the records are complete for what Juju holds now (the ledger knows the secret's current revision; a legacy consumer's current
-// generation), so an earlier charm version's unrecorded but working credential is never touched;
-// workers' secret-ids (generate-secret-id) are never strays.
+// where the records are complete for what Juju holds now (the ledger knows the secret's current
+// revision; a legacy consumer's current generation), so an earlier charm version's unrecorded but
+// working credential is never touched; workers' secret-ids (generate-secret-id) are never strays.
 import { join } from "node:path";
 import { CHARM_APPROLE_MOUNT, CHARM_ROLE_NAME } from "./authorization.js";
 import type { Hook } from "./hook.js";
