@@ -1,5 +1,5 @@
 // What the unit's last hook found out, which the next update-status may take as given instead of
-// asking Juju again (a hook-tool call each).
+// asking Juju (a hook-tool call each) or snapd again.
 //
 // Juju runs update-status only when nothing else is pending: config-changed comes first for changed
 // config or addresses, relation hooks for relations created, changed, departed or broken,
@@ -9,17 +9,18 @@
 // data an update-status would read are those the last other hook saw. (The update-status the charm
 // asks for through juju-exec when systemd restarts Vault may run while hooks are pending: they
 // still run after it, and see for themselves.) The memo holds only what no
-// secret is made of (relation ids, the unit's address, statuses and verdicts); it is
+// secret is made of (relation ids, the unit's address, the vault snap, statuses and verdicts); it is
 // - trusted only in update-status, when the hook before ended cleanly (src/unfinished-hook.ts) and
 //   leadership is what it was;
 // - written whole by every other hook, and carried forward by update-status;
 // - at most an hour old: then update-status looks at everything again, which also catches what no
-//   hook announces (a revoked grant, a status set by hand through juju exec).
+//   hook announces (a revoked grant, a status set by hand through juju exec, a snap auto-refresh).
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { relationIds } from "./juju/index.js";
 import type { Verdict } from "./status.js";
 import type { EtcdStorage } from "./vault/hcl.js";
+import type { InstalledSnap } from "./vault/service.js";
 import { readFileOrNull } from "./vault/files.js";
 import { vaultPaths } from "./vault/paths.js";
 
@@ -31,6 +32,11 @@ export interface HookMemo {
   relationIds?: Record<string, number[]>;
   /** Where Vault keeps its data, when that was settled: etcd's settings (paths, endpoints), or null for the machine's own storage. */
   storage?: EtcdStorage | null;
+  /**
+   * The installed vault snap (`snap list`). The charm installs and refreshes it in hooks; snapd's
+   * auto-refresh can change its revision behind the charm's back, which the hourly full look sees.
+   */
+  snap?: InstalledSnap;
   /** The unit's bind address (network-get). */
   address?: string;
   /** What the check of the operator's unseal-keys found, for that secret URI. */

@@ -141,7 +141,7 @@ export async function reconcileWorkload(hook: Hook): Promise<WorkloadResult> {
   const result: WorkloadResult = { verdicts: [], endpoint: null, restarted: false };
   if (hook.config.vaultUrl) return result; // external-Vault mode runs no local Vault
 
-  let snap = service.installedVaultSnap();
+  let snap = recall("snap") ?? service.installedVaultSnap();
   if (snap === null) {
     hook.log.info(`installing the vault snap from ${hook.config.channel}`);
     service.installVault(hook.config.channel);
@@ -152,6 +152,7 @@ export async function reconcileWorkload(hook: Hook): Promise<WorkloadResult> {
     snap = service.installedVaultSnap();
   }
 
+  if (snap) remember("snap", snap);
   const build = snap && cachedVaultBuild(snap);
   if (!build) {
     result.verdicts.push(blocked("The vault snap is installed but `vault version` does not answer"));
@@ -216,18 +217,22 @@ export async function reconcileWorkload(hook: Hook): Promise<WorkloadResult> {
 
   // Restarted by systemd behind the charm's back (src/restart-trigger.ts): it may not answer yet.
   if (takeRestartedFlag()) result.restarted = true;
+  let started = false;
   if (!service.isVaultServiceActive()) {
     hook.log.info("starting Vault");
     startedByCharm(service.startVaultService);
     openPort(VAULT_API_PORT);
-    result.restarted = true;
+    started = true;
   } else if (configChanged || certChanged || storage.restart) {
     const why = configChanged ? "configuration" : certChanged ? "certificate" : "etcd CA";
     hook.log.info(`restarting Vault: ${why} changed`);
     startedByCharm(service.restartVaultService);
-    result.restarted = true;
+    started = true;
   }
-  if (!service.isVaultServiceActive()) {
+  if (started) result.restarted = true;
+  // Asked again only after a start or restart: one that was running and was left alone still is, as
+  // far as this hook can tell (a process spawn fewer in every hook).
+  if (started && !service.isVaultServiceActive()) {
     result.verdicts.push(blocked("Vault failed to start: see the unit log and `journalctl -u vault`"));
     return result;
   }

@@ -5,6 +5,7 @@
 // relation changes, nothing while a hook has failed). And where the memo must not be trusted:
 // after a hook that did not end cleanly, after an hour, and for consumers the last hook did not
 // serve. Through the simulator on a real server.
+import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -38,6 +39,13 @@ describe.skipIf(!impl)(`update-status and the last hook's findings on ${impl?.na
     return ready.sim.runs.slice(before).find((r) => r.unit === "vault/0" && r.name === "update-status")!;
   }
   const tools = (run: HookRun) => run.toolCalls.map((c) => c.tool);
+  /** The snap and systemctl commands (the simulator's shims log them) that `act` made the unit run. */
+  async function machineCommands<T>(act: () => Promise<T>): Promise<{ result: T; commands: string[] }> {
+    const log = () => readFileSync(join(vaultUnit().dataDir, "shim-calls.log"), "utf8").split("\n").filter(Boolean);
+    const from = log().length;
+    const result = await act();
+    return { result, commands: log().slice(from) };
+  }
   const roles = async () => (await approle.listRoles(ready.root, "approle")).filter((r) => r.startsWith("charm-"));
 
   beforeAll(async () => {
@@ -56,6 +64,19 @@ describe.skipIf(!impl)(`update-status and the last hook's findings on ${impl?.na
     expect(run.toolCalls[2]!.args).toContain("--app");
     expect(vaultUnit().status).toMatchObject({ status: "active", message: "Unsealed (active)" });
     expect(ready.sim.model.apps.vault!.status).toMatchObject({ status: "active", message: "Unsealed (active)" });
+  });
+
+  it("asks systemd once whether Vault runs and snapd nothing; a Vault stopped by hand is started again", async () => {
+    const converged = await machineCommands(updateStatus);
+    expect(converged.commands).toEqual(["systemctl is-active --quiet vault"]);
+    execFileSync(join(ready.sim.paths.shims, "systemctl"), ["stop", "vault"], { env: { ...process.env, VAULT_CHARM_SIM_ROOT: vaultUnit().dataDir } });
+    const restarted = await machineCommands(updateStatus);
+    expect(restarted.result.exitCode).toBe(0);
+    // Asked again after the start, to tell a Vault that failed to start.
+    expect(restarted.commands.filter((c) => c.startsWith("systemctl"))).toEqual(["systemctl is-active --quiet vault", "systemctl start vault", "systemctl is-active --quiet vault"]);
+    await ready.sim.settle();
+    expect(vaultUnit().status).toMatchObject({ status: "active", message: "Unsealed (active)" });
+    expect((await machineCommands(updateStatus)).commands).toEqual(["systemctl is-active --quiet vault"]);
   });
 
   it("drift in Vault is still found: a role deleted by hand is restored, reading that relation alone", async () => {
@@ -120,8 +141,10 @@ describe.skipIf(!impl)(`update-status and the last hook's findings on ${impl?.na
   it("what the last hook found is trusted for an hour at most", async () => {
     const memo = JSON.parse(readFileSync(memoFile(), "utf8")) as { at: number };
     writeFileSync(memoFile(), JSON.stringify({ ...memo, at: Date.now() - 61 * 60 * 1000 }));
-    const full = await updateStatus();
+    const { result: full, commands } = await machineCommands(updateStatus);
     expect(tools(full)).toEqual(expect.arrayContaining(["relation-ids", "network-get", "secret-get", "relation-list", "status-set"]));
+    // snapd's auto-refresh changes the snap's revision behind the charm's back: seen within the hour.
+    expect(commands).toContain("snap list vault");
     expect(tools(await updateStatus())).toEqual(["config-get", "is-leader", "relation-get"]);
   });
 
