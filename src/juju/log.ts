@@ -1,6 +1,10 @@
 // pino, routed to juju-log. Fields whose names look like secrets are redacted before a line is
 // formatted, so a careless `log.info({ token })` cannot leak one into the unit log.
-import { pino, type Logger } from "pino";
+//
+// pino itself is loaded by the first line a hook logs at its level, not with the hook: evaluating
+// it (its streams, worker_threads for transports) is ~8 ms of CPU on the pinned Node 24, and a
+// converged update-status logs nothing.
+import type { LogFn, Logger as PinoLogger } from "pino";
 import { HookToolMissingError } from "./errors.js";
 import { jujuLog } from "./tools/unit.js";
 
@@ -60,11 +64,46 @@ const jujuLogStream = {
   },
 };
 
-export function createLogger(level = "info"): Logger {
-  return pino(
-    { level, base: undefined, timestamp: false, redact: { paths: REDACTED_PATHS, censor: "[redacted]" } },
-    jujuLogStream,
-  );
+/** The part of pino's logger the charm uses. */
+export interface Logger {
+  level: string;
+  debug: LogFn;
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
 }
 
-export type { Logger };
+// pino's numeric levels, to tell without loading it whether a line would be written.
+const LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
+
+function loadPino(level: string): PinoLogger {
+  // A require() call, not an import, so the bundler evaluates pino here (esbuild turns it into the
+  // bundled module's initialiser) rather than when this module loads.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { pino } = require("pino") as typeof import("pino");
+  return pino({ level, base: undefined, timestamp: false, redact: { paths: REDACTED_PATHS, censor: "[redacted]" } }, jujuLogStream);
+}
+
+export function createLogger(initialLevel = "info"): Logger {
+  let level = initialLevel;
+  let loaded: PinoLogger | null = null;
+  const at = (name: "debug" | "info" | "warn" | "error"): LogFn =>
+    ((...args: unknown[]) => {
+      if (LEVELS[name]! < (LEVELS[level] ?? LEVELS.info!)) return;
+      loaded ??= loadPino(level);
+      Reflect.apply(loaded[name], loaded, args);
+    }) as LogFn;
+  return {
+    get level() {
+      return level;
+    },
+    set level(value: string) {
+      level = value;
+      if (loaded) loaded.level = value;
+    },
+    debug: at("debug"),
+    info: at("info"),
+    warn: at("warn"),
+    error: at("error"),
+  };
+}
