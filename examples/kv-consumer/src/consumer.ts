@@ -1,13 +1,10 @@
 // kv-consumer: an example charm that uses the vault charm's vault-kv relation. Every hook it asks
 // for access, logs in from its own address with what it got, and round-trips a value; the put and
-// get actions read and write through the same session.
+// get actions read and write through the same session. It talks to Vault through node-vault
+// (vault-api.ts), not through the vault charm's own client.
 import { actionFail, actionGet, actionSet, createLogger, getConfig, isLeader, readJujuContext, relationIds, setUnitStatus } from "../../../src/juju/index.js";
-import { login } from "../../../src/vault/approle.js";
-import { VaultClient } from "../../../src/vault/client.js";
-import { VaultSealedError, VaultUnreachableError } from "../../../src/vault/errors.js";
-import { kv1, kv2 } from "../../../src/vault/kv.js";
-import { revokeSelf } from "../../../src/vault/sys.js";
 import { readAccess, sendRequest, type ConsumerConfig, type KvAccess } from "./credentials.js";
+import { isNotFound, vaultApi, waitingFor, type VaultApi } from "./vault-api.js";
 
 const log = createLogger();
 
@@ -22,12 +19,14 @@ function readConfig(): ConsumerConfig {
 }
 
 /** Logs in with the first offer that works; the credentials it used come back with the session. */
-async function session(offers: KvAccess[]): Promise<{ vault: VaultClient; access: KvAccess }> {
+async function session(offers: KvAccess[]): Promise<{ vault: VaultApi; access: KvAccess }> {
   let failure: unknown;
   for (const access of offers) {
-    const anonymous = new VaultClient({ url: access.url, caPem: access.caPem, localAddress: access.address });
+    const vault = vaultApi(access);
     try {
-      return { vault: anonymous.withToken((await login(anonymous, "approle", access.roleId, access.secretId)).token), access };
+      // node-vault keeps the token the login returns for the client's later requests.
+      await vault.approleLogin({ role_id: access.roleId, secret_id: access.secretId });
+      return { vault, access };
     } catch (error) {
       failure = error;
     }
@@ -35,16 +34,23 @@ async function session(offers: KvAccess[]): Promise<{ vault: VaultClient; access
   throw failure;
 }
 
-async function write(vault: VaultClient, access: KvAccess, key: string, value: string): Promise<void> {
-  const path = `${access.prefix}${key}`;
-  if (access.kvVersion === 1) await kv1.write(vault, access.mount, path, { value });
-  else await kv2.write(vault, access.mount, path, { value });
+/** The API path of a key: KV v2 keeps secrets under `data/` and wraps them in `{ data }`. */
+const kvPath = (access: KvAccess, key: string) => `${access.mount}/${access.kvVersion === 2 ? "data/" : ""}${access.prefix}${key}`;
+
+async function write(vault: VaultApi, access: KvAccess, key: string, value: string): Promise<void> {
+  await vault.write(kvPath(access, key), access.kvVersion === 2 ? { data: { value } } : { value });
 }
 
-async function read(vault: VaultClient, access: KvAccess, key: string): Promise<string | null> {
-  const path = `${access.prefix}${key}`;
-  const found = access.kvVersion === 1 ? await kv1.read(vault, access.mount, path) : (await kv2.read(vault, access.mount, path))?.data;
-  return found && typeof found.value === "string" ? found.value : null;
+async function read(vault: VaultApi, access: KvAccess, key: string): Promise<string | null> {
+  let answer: { data?: { value?: unknown; data?: { value?: unknown } } };
+  try {
+    answer = (await vault.read(kvPath(access, key))) as typeof answer;
+  } catch (error) {
+    if (isNotFound(error)) return null;
+    throw error;
+  }
+  const value = access.kvVersion === 2 ? answer.data?.data?.value : answer.data?.value;
+  return typeof value === "string" ? value : null;
 }
 
 async function main(): Promise<number> {
@@ -63,7 +69,7 @@ async function main(): Promise<number> {
   } catch (error) {
     // A sealed, restarting or unreachable Vault is something to wait for, not a failed hook: the
     // vault charm unseals it and a later hook (update-status at the latest) finds it serving.
-    const why = error instanceof VaultSealedError ? "Vault is sealed" : error instanceof VaultUnreachableError ? "Vault does not answer" : null;
+    const why = waitingFor(error);
     if (!why) throw error;
     log.warn(`kv-consumer: ${error instanceof Error ? error.message : String(error)}`);
     if (action) actionFail(`${why}: try again once juju status shows the vault units active`);
@@ -95,7 +101,7 @@ async function useVault(relationId: number, unitName: string, dispatchPath: stri
     const ok = (await read(vault, access, "heartbeat"))?.startsWith(juju.unitName);
     setUnitStatus(ok ? "active" : "blocked", ok ? `Vault KV round trip ok: ${access.mount}/${access.prefix}heartbeat` : "Vault KV read-back did not match");
   } finally {
-    await revokeSelf(vault).catch(() => undefined);
+    await vault.tokenRevokeSelf().catch(() => undefined);
   }
   return 0;
 }

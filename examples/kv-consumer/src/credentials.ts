@@ -4,8 +4,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { networkGet, relationGet, relationRemoteApp, relationSet, relationUnits, secretGet, stateGetAll, stateSet } from "../../../src/juju/index.js";
-import { VaultClient } from "../../../src/vault/client.js";
-import { unwrap } from "../../../src/vault/sys.js";
+import { vaultApi } from "./vault-api.js";
 
 export interface KvAccess {
   url: string;
@@ -62,8 +61,9 @@ async function legacySecretId(url: string, caPem: string, address: string, token
   const tokenMark = join(dataDir(), "token-id");
   const mark = token.slice(-8);
   if (existsSync(file) && existsSync(tokenMark) && readFileSync(tokenMark, "utf8") === mark) return readFileSync(file, "utf8");
-  const unwrapped = await unwrap(new VaultClient({ url, caPem, localAddress: address }), token);
-  const secretId = String(unwrapped.secret_id ?? "");
+  // The wrapping token is the client token of its own unwrap.
+  const unwrapped = (await vaultApi({ url, caPem, address }, token).unwrap()) as { data?: { secret_id?: unknown } };
+  const secretId = String(unwrapped.data?.secret_id ?? "");
   mkdirSync(dataDir(), { recursive: true, mode: 0o700 });
   writeFileSync(file, secretId, { mode: 0o600 });
   writeFileSync(tokenMark, mark, { mode: 0o600 });
