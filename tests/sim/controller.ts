@@ -6,7 +6,7 @@ import { basename, join, resolve } from "node:path";
 import { execFileSync } from "node:child_process";
 import { validateActionParams } from "./action-params.js";
 import { loadCharmSpec } from "./charm-spec.js";
-import { latestRevisions, relationChanges, relationEnv, rescheduleRotation, secretChanges, secretRemovals, snapshotRelations, timedSecretEvents } from "./followups.js";
+import { latestRevisions, notYetQueued, relationChanges, relationEnv, rescheduleRotation, secretChanges, secretRemovals, snapshotRelations, timedSecretEvents } from "./followups.js";
 import { HookServer } from "./hook-server.js";
 import { checkJujuVersion } from "./juju-version.js";
 import { newSecretId, parseSecretId, SECRET_KEY, secretUri } from "./hooktools/secret-content.js";
@@ -434,7 +434,7 @@ export class Sim {
     for (const observer of Sim.observers) observer.ran?.(this, run);
     if (run.exitCode !== 0) return event.kind === "hook";
     this.afterSecretRotate(event);
-    this.model.queue.push(...relationChanges(this.model, relations, unitName), ...secretChanges(this.model, revisions), ...secretRemovals(this.model));
+    this.model.queue.push(...notYetQueued(this.model.queue, relationChanges(this.model, relations, unitName)), ...secretChanges(this.model, revisions), ...secretRemovals(this.model));
     return false;
   }
 

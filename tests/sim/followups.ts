@@ -55,6 +55,28 @@ export function relationChanges(model: ModelState, before: RelationSnapshot, wri
   return events;
 }
 
+/**
+ * `events` less the relation-changed hooks already queued and not yet run. Juju runs relation-changed
+ * for a remote unit (or application) when the settings version it last ran one for differs from the
+ * latest (internal/worker/uniter/relation/resolver.go, nextHookForRelation: `remoteChangeVersion !=
+ * localChangeVersion`, and the same for ApplicationMembers), so changes made before a queued one runs
+ * are seen by that one hook, not by one hook each.
+ */
+export function notYetQueued(queue: readonly QueuedEvent[], events: QueuedEvent[]): QueuedEvent[] {
+  const changedKey = ({ unit, event }: QueuedEvent) =>
+    event.kind === "hook" && event.name.endsWith("-relation-changed")
+      ? JSON.stringify([unit, event.name, event.env?.JUJU_RELATION_ID, event.env?.JUJU_REMOTE_UNIT, event.env?.JUJU_REMOTE_APP])
+      : null;
+  const pending = new Set(queue.map(changedKey).filter((key) => key !== null));
+  return events.filter((e) => {
+    const key = changedKey(e);
+    if (key === null) return true;
+    if (pending.has(key)) return false;
+    pending.add(key);
+    return true;
+  });
+}
+
 /** The unit that runs owner hooks: the owning unit, or the leader of the owning app. */
 function ownerHookUnit(model: ModelState, secret: SecretState): string | null {
   if (secret.ownerKind === "unit") return model.units[secret.owner] ? secret.owner : null;

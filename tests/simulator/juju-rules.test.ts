@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseRunArgs } from "../sim/action-params.js";
 import { applyPending } from "../sim/commit.js";
+import { notYetQueued } from "../sim/followups.js";
 import { Sim } from "../sim/controller.js";
 import { redactedModel, showSecret } from "../sim/format.js";
 import { emptyPending, type HookRuntime } from "../sim/hooktools/context.js";
@@ -242,6 +243,28 @@ describe("relation-ids while a relation is removed (jujuc/relation-ids.go; unite
     const lines = readFileSync(join(leavingRoot, "relation-ids.log"), "utf8").trim().split("\n");
     expect(lines).toContain(`in-relation-departed ids=in:${rel.id} `);
     expect(lines.at(-1)).toBe("in-relation-broken ids=");
+  });
+});
+
+describe("relation-changed per remote unit, at its latest settings (uniter/relation/resolver.go nextHookForRelation)", () => {
+  it("runs one relation-changed for changes made while one is queued", async () => {
+    await sim.deploy(TEST_CHARM, { app: "provider" });
+    await sim.deploy(TEST_CHARM, { app: "consumer" });
+    await sim.integrate("provider:out", "consumer:in");
+    const rel = sim.model.relations.at(-1)!;
+    const changed = (remote: string) => ({
+      unit: "consumer/0",
+      event: { kind: "hook" as const, name: "in-relation-changed", env: { JUJU_RELATION: "in", JUJU_RELATION_ID: `in:${rel.id}`, JUJU_REMOTE_UNIT: remote, JUJU_REMOTE_APP: "provider" } },
+    });
+    const appChanged = { ...changed(""), event: { ...changed("").event, env: { ...changed("").event.env, JUJU_REMOTE_UNIT: "" } } };
+    // provider/0's bag changed twice before consumer/0 ran the first relation-changed: one hook.
+    const queue = notYetQueued([], [changed("provider/0")]);
+    expect(notYetQueued(queue, [changed("provider/0")])).toEqual([]);
+    // Another remote unit's change, or the application's, is a hook of its own.
+    expect(notYetQueued(queue, [changed("provider/1"), appChanged])).toEqual([changed("provider/1"), appChanged]);
+    // Other hooks are never merged: Juju runs each joined, departed and secret event.
+    const joined = { ...changed("provider/0"), event: { ...changed("provider/0").event, name: "in-relation-joined" } };
+    expect(notYetQueued([joined], [joined])).toEqual([joined]);
   });
 });
 
