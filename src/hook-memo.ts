@@ -109,10 +109,11 @@ export function saveMemo(): void {
 
 /**
  * relation-ids for an endpoint: what the last hook saw, in an update-status that trusts it (Juju
- * runs relation-created and relation-broken before any update-status), else asked and remembered.
+ * runs relation-created and relation-broken before any update-status), or what this hook was told
+ * already (a hook's relations stay as they were when it started), else asked and remembered.
  */
 export function endpointRelationIds(endpoint: string): number[] {
-  const known = given?.relationIds?.[endpoint];
+  const known = given?.relationIds?.[endpoint] ?? next?.relationIds?.[endpoint];
   if (known) return [...known];
   const ids = relationIds(endpoint);
   if (next) next.relationIds = { ...next.relationIds, [endpoint]: ids };

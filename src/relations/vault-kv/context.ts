@@ -12,6 +12,7 @@ import type { Ledger } from "./ledger.js";
 import { UnsafeNameError } from "./naming.js";
 import type { RequestLimits } from "./requests.js";
 import type { Tenancy } from "./tenants.js";
+import type { AwaitingRequirers } from "./awaiting.js";
 import { MountConflictError } from "./vault-objects.js";
 
 export interface ServeContext {
@@ -37,6 +38,8 @@ export interface ServeContext {
   recheck(key: string): boolean;
   /** A fingerprint of everything a unit's Vault objects depend on: its bag, its app's, the config. */
   fingerprint(unitBag: Record<string, string>, appBag: Record<string, string>): string;
+  /** Units whose data makes no request, or a refused one, until the requirer changes it. */
+  awaiting: AwaitingRequirers;
 }
 
 /** One consumer relation as read once per hook: the requirer's app bag and each unit's bag. */

@@ -48,6 +48,7 @@ export async function serveLegacy(ctx: ServeContext, relation: ConsumerRelation)
     if (!bag) continue;
     const parsed = parseLegacyRequest(unit, bag, ctx.limits);
     if (parsed.kind === "incomplete") {
+      ctx.awaiting.await(key, null);
       if (record) {
         wanted.add(key);
         keep(record.credentialKey);
@@ -56,6 +57,7 @@ export async function serveLegacy(ctx: ServeContext, relation: ConsumerRelation)
     }
     if (parsed.kind === "invalid") {
       refuse(ctx, relation, unit, parsed.reason);
+      ctx.awaiting.await(key, parsed.reason);
       continue;
     }
     try {

@@ -11,6 +11,7 @@ import type { VaultClient } from "../../vault/client.js";
 import { listMounts, type MountInfo } from "../../vault/sys.js";
 import type { VaultEndpoint } from "../../workload.js";
 import { isConsumerFault, refuse, type ConsumerRelation, type ServeContext } from "./context.js";
+import { AwaitingRequirers } from "./awaiting.js";
 import { ledgerKey, readLedger, writeLedger, type ConsumerRecord, type Ledger } from "./ledger.js";
 import { inputsFingerprint, lookScope, type LookScope } from "./scope.js";
 import { requestStraySweep } from "../../unfinished-hook.js";
@@ -94,6 +95,7 @@ export async function reconcileVaultKv(hook: Hook, vault: VaultClient, endpoint:
     limits: { breadth: hook.config.kvBindMinPrefix },
     recheck: (key) => scope.full || refresh.has(key) || scope.recheck.has(key),
     fingerprint: (unitBag, appBag) => inputsFingerprint(hook, unitBag, appBag),
+    awaiting: AwaitingRequirers.read(scope.full),
   };
   const wanted = new Set<string>();
   const verdictsByRelation: Record<string, Verdict[]> = {};
@@ -118,6 +120,8 @@ export async function reconcileVaultKv(hook: Hook, vault: VaultClient, endpoint:
   // is written when serving failed part-way (the next hook serves again from the committed ledger).
   for (const write of ctx.publish) write();
   writeLedger(hook.juju.appName, before, ledger);
+  ctx.awaiting.keepRelations(new Set(VAULT_KV_ENDPOINTS.flatMap((name) => endpointRelationIds(name))));
+  ctx.awaiting.write();
   if (newLeader) setPeerAppValues(hook.juju.appName, { [SERVED_BY_KEY]: hook.juju.unitName });
   if (state || gone.length > 0) (await ctx.vaultState()).tenancy.write(hook.juju.appName, ledger);
   credentials.write();
@@ -172,9 +176,11 @@ async function serveRelation(ctx: ServeContext, scope: LookScope, wanted: Set<st
   const remoteApp = relationRemoteApp(relationId);
   if (!remoteApp) return;
   const appChanged = scope.changed?.relationId === relationId && scope.changed.unit === null;
+  // Read: what Juju says changed, what is due a look, and a unit never served unless the requirer
+  // has not touched its data since it was read and found wanting (awaiting.ts).
   const look = (unit: string) => {
     const key = ledgerKey(relationId, unit);
-    return appChanged || scope.changed?.unit === unit || !ledger[key]?.seen || ctx.recheck(key);
+    return appChanged || scope.changed?.unit === unit || ctx.recheck(key) || (!ledger[key]?.seen && !ctx.awaiting.has(key));
   };
   const relation: ConsumerRelation = {
     id: relationId,
@@ -183,9 +189,16 @@ async function serveRelation(ctx: ServeContext, scope: LookScope, wanted: Set<st
     appBag: relationGet(relationId, remoteApp, { app: true }),
     unitBags: new Map(relationUnits(relationId).map((u) => [u, look(u) ? relationGet(relationId, u) : null])),
   };
+  const keys = new Map([...relation.unitBags.keys()].map((unit) => [unit, ledgerKey(relationId, unit)]));
+  ctx.awaiting.keepUnits(relationId, new Set(keys.values()));
+  for (const [unit, bag] of relation.unitBags) if (bag) ctx.awaiting.reread(keys.get(unit)!);
   const read = [...relation.unitBags.values()].filter((bag): bag is Record<string, string> => bag !== null);
   const dialect = detectDialect(relation.appBag, read) ?? Object.values(ledger).find((r) => r.relationId === relationId)?.dialect;
-  if (!dialect) return;
+  if (!dialect) {
+    // Nothing in any bag says what it asks for yet: each unit read makes no request.
+    for (const [unit, bag] of relation.unitBags) if (bag) ctx.awaiting.await(keys.get(unit)!, null);
+    return;
+  }
   try {
     const kept = dialect === "legacy" ? await serveLegacy(ctx, relation) : await serveV0(ctx, relation);
     for (const key of kept) wanted.add(key);
@@ -193,6 +206,12 @@ async function serveRelation(ctx: ServeContext, scope: LookScope, wanted: Set<st
     if (!isConsumerFault(error)) throw error;
     refuse(ctx, relation, remoteApp, error.message);
     for (const key of keysOfRelation(ledger, relationId)) wanted.add(key);
+  }
+  // Units left unread whose request was refused when last read: still refused, and the status says so.
+  for (const [unit, bag] of relation.unitBags) {
+    const key = keys.get(unit)!;
+    const reason = bag === null && !ledger[key] ? ctx.awaiting.refusal(key) : null;
+    if (reason) refuse(ctx, relation, unit, reason);
   }
 }
 

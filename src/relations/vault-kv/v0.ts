@@ -47,10 +47,15 @@ export async function serveV0(ctx: ServeContext, relation: ConsumerRelation): Pr
     if (parsed.kind === "valid") {
       requests.push(parsed.request);
       seen.set(unit, fingerprint!);
-    } else if (parsed.kind === "invalid") refuse(ctx, relation, unit, parsed.reason);
-    else if (record) {
-      wanted.add(key);
-      kept.push(record);
+    } else if (parsed.kind === "invalid") {
+      refuse(ctx, relation, unit, parsed.reason);
+      ctx.awaiting.await(key, parsed.reason);
+    } else {
+      ctx.awaiting.await(key, null);
+      if (record) {
+        wanted.add(key);
+        kept.push(record);
+      }
     }
   }
   for (const record of kept) if (record.secretId && record.nonce && !(record.nonce in credentials)) credentials[record.nonce] = record.secretId;

@@ -1,0 +1,86 @@
+// Consumer units the leader is waiting on: when it last read their data, it made no request yet (a
+// bag still being filled in) or made one the charm refuses for what it says. Only the requirer can
+// change either, and when it does Juju runs relation-changed naming that unit (or the relation, for
+// its application's data), which reads it again (scope.ts, provider.ts). Until then such a unit's
+// bag is not read: when a fleet joins at once, every hook of the leader would otherwise read every
+// unit that has not written yet, and provisioning N units would cost N² relation-gets.
+//
+// Kept by the leader in a 0600 file: relation ids, unit names and refusal reasons, no secret. A new
+// leader, a changed config or charm and refresh-secrets read every unit anyway (scope.ts), and a
+// missing or unreadable file only means reading them again.
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { readFileOrNull } from "../../vault/files.js";
+import { vaultPaths } from "../../vault/paths.js";
+
+const FORMAT = 1;
+const file = () => join(vaultPaths().charmState, "vault-kv-awaiting.json");
+
+/** Ledger key (relation id:unit) -> why its request is refused, or null while it is incomplete. */
+type Awaited = Map<string, string | null>;
+
+const relationOf = (key: string) => Number(key.slice(0, key.indexOf(":")));
+
+export class AwaitingRequirers {
+  private readonly next: Awaited;
+
+  private constructor(private readonly known: Awaited) {
+    this.next = new Map(known);
+  }
+
+  /** What the last hooks found; nothing when `everything` (a hook that reads every unit anyway). */
+  static read(everything: boolean): AwaitingRequirers {
+    if (everything) return new AwaitingRequirers(new Map());
+    try {
+      const stored = JSON.parse(readFileOrNull(file()) ?? "null") as { format?: number; units?: Record<string, string | null> } | null;
+      const units = stored?.format === FORMAT && stored.units && typeof stored.units === "object" ? stored.units : {};
+      return new AwaitingRequirers(new Map(Object.entries(units).filter(([, reason]) => reason === null || typeof reason === "string")));
+    } catch {
+      return new AwaitingRequirers(new Map());
+    }
+  }
+
+  /** Whether the unit's data is left unread: the requirer has not changed it since it was read. */
+  has(key: string): boolean {
+    return this.known.has(key);
+  }
+
+  /** Why the unit's request was refused when it was read (null: it was incomplete). */
+  refusal(key: string): string | null {
+    return this.known.get(key) ?? null;
+  }
+
+  /** The unit's data was read this hook: what it made of it replaces what was known. */
+  reread(key: string): void {
+    this.next.delete(key);
+  }
+
+  /** The unit's data makes no request yet (reason null), or one refused for `reason`. */
+  await(key: string, reason: string | null): void {
+    this.next.set(key, reason);
+  }
+
+  /** Forgets units that are no longer on `relationId`. */
+  keepUnits(relationId: number, units: Set<string>): void {
+    for (const key of this.next.keys()) if (relationOf(key) === relationId && !units.has(key)) this.next.delete(key);
+  }
+
+  /** Forgets relations that are gone. */
+  keepRelations(relationIds: Set<number>): void {
+    for (const key of this.next.keys()) if (!relationIds.has(relationOf(key))) this.next.delete(key);
+  }
+
+  /** Kept for the next hook, when it changed. */
+  write(): void {
+    const units = Object.fromEntries([...this.next].sort(([a], [b]) => a.localeCompare(b)));
+    const text = JSON.stringify({ format: FORMAT, units });
+    if (readFileOrNull(file()) === text) return;
+    try {
+      if (this.next.size === 0) rmSync(file(), { force: true });
+      else writeFileSync(file(), text, { mode: 0o600 });
+    } catch {
+      // Before install has made the state directory: the next hook reads these units again.
+      rmSync(file(), { force: true });
+    }
+  }
+}
