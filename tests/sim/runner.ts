@@ -18,6 +18,8 @@ export interface HookRun {
   exitCode: number;
   durationMs: number;
   toolCalls: { tool: string; args: string[]; ms: number; code?: number }[];
+  /** A relation hook's remote unit (JUJU_REMOTE_UNIT), when it has one. */
+  remoteUnit?: string;
 }
 
 let contextCounter = 0;
@@ -160,5 +162,6 @@ export async function runEvent(
     unit.errorHook = info.hookName;
     log("ERROR", refusal ? `hook failed: ${refusal}` : `hook failed with exit code ${exitCode}`);
   }
-  return { unit: unitName, name: label, exitCode, durationMs: performance.now() - started, toolCalls: runtime.calls };
+  const remoteUnit = event.kind === "hook" ? event.env?.JUJU_REMOTE_UNIT : undefined;
+  return { unit: unitName, name: label, exitCode, durationMs: performance.now() - started, toolCalls: runtime.calls, ...(remoteUnit ? { remoteUnit } : {}) };
 }
