@@ -192,10 +192,16 @@ async function serveRelation(ctx: ServeContext, scope: LookScope, wanted: Set<st
   const keys = new Map([...relation.unitBags.keys()].map((unit) => [unit, ledgerKey(relationId, unit)]));
   ctx.awaiting.keepUnits(relationId, new Set(keys.values()));
   for (const [unit, bag] of relation.unitBags) if (bag) ctx.awaiting.reread(keys.get(unit)!);
+  // Units left unread whose request was refused when last read: still refused, and the status says so.
+  for (const [unit, bag] of relation.unitBags) {
+    const key = keys.get(unit)!;
+    const reason = bag === null && !ledger[key] ? ctx.awaiting.refusal(key) : null;
+    if (reason) refuse(ctx, relation, unit, reason);
+  }
   const read = [...relation.unitBags.values()].filter((bag): bag is Record<string, string> => bag !== null);
   const dialect = detectDialect(relation.appBag, read) ?? Object.values(ledger).find((r) => r.relationId === relationId)?.dialect;
   if (!dialect) {
-    // Nothing in any bag says what it asks for yet: each unit read makes no request.
+    // Nothing in any bag read says what it asks for yet: each of those units makes no request.
     for (const [unit, bag] of relation.unitBags) if (bag) ctx.awaiting.await(keys.get(unit)!, null);
     return;
   }
@@ -206,12 +212,6 @@ async function serveRelation(ctx: ServeContext, scope: LookScope, wanted: Set<st
     if (!isConsumerFault(error)) throw error;
     refuse(ctx, relation, remoteApp, error.message);
     for (const key of keysOfRelation(ledger, relationId)) wanted.add(key);
-  }
-  // Units left unread whose request was refused when last read: still refused, and the status says so.
-  for (const [unit, bag] of relation.unitBags) {
-    const key = keys.get(unit)!;
-    const reason = bag === null && !ledger[key] ? ctx.awaiting.refusal(key) : null;
-    if (reason) refuse(ctx, relation, unit, reason);
   }
 }
 
