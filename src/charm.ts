@@ -7,6 +7,7 @@ import { externalBackend, localBackend, type VaultBackend } from "./backend.js";
 import type { Hook } from "./hook.js";
 import { actionFail, actionGet, actionSet, describeEvent, HookToolError, setAppStatus, setUnitStatus, type Logger } from "./juju/index.js";
 import { policyPrefixVerdict, settleMountPrefix } from "./mount-prefix.js";
+import { forgetAnnounced } from "./relations/vault-kv/awaiting.js";
 import { active, blocked, pickVerdict, type Verdict } from "./status.js";
 import type { VaultClient } from "./vault/client.js";
 import { VaultError } from "./vault/errors.js";
@@ -93,6 +94,7 @@ export async function handleEvent(hook: Hook): Promise<HookOutcome> {
   hook.log.debug(`handling ${describeEvent(hook.event)}`);
   const verdicts: Verdict[] = [];
   settleMountPrefix(hook);
+  forgetAnnounced(hook);
   if (hook.configProblems.length > 0) verdicts.push(blocked(`Invalid config: ${hook.configProblems.join("; ")}`));
 
   const backend = hook.config.vaultUrl ? await externalBackend(hook) : await localBackend(hook);

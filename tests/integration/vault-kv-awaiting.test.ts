@@ -64,6 +64,21 @@ describe.skipIf(!impl)(`vault-kv while a fleet joins, on ${impl?.name ?? "no ser
     expect(ready.sim.unit("vault/0").status).toMatchObject({ status: refused.status, message: refused.message });
   });
 
+  it("a unit that asks while Vault is sealed is served at the update-status after Vault is back", async () => {
+    const unsealKey = Object.values(ready.sim.model.secrets).find((secret) => secret.name === "vault-unseal");
+    const key = Buffer.from(unsealKey!.revisions.at(-1)!.content.keys!, "base64").toString();
+    const configured = String(ready.sim.model.apps.vault!.config["unseal-keys"]);
+    await ready.sim.setConfig("vault", {}, ["unseal-keys"]);
+    await ready.root.request("PUT", "sys/seal");
+    const bags = { "fleet/2": v0Bag("fleet/2"), "fleet/6": v0Bag("fleet/6"), "fleet/7": v0Bag("fleet/7"), "fleet/5": { ...v0Bag("fleet/5"), egress_subnet: "not-a-network" } };
+    await ready.sim.setConfig("fleet", { "unit-bags": JSON.stringify(bags) });
+    // Unsealed behind the charm's back: the next hook Juju runs is an update-status.
+    await ready.root.request("PUT", "sys/unseal", { body: { key } });
+    await ready.sim.runHook("vault/0", "update-status");
+    expect(await roles()).toEqual(expect.arrayContaining([expect.stringMatching(/fleet-7$/)]));
+    await ready.sim.setConfig("vault", { "unseal-keys": configured });
+  });
+
   it("serves the refused unit once it corrects its request, and every unit once they all ask", async () => {
     await ready.sim.setConfig("fleet", { "unit-bags": JSON.stringify(Object.fromEntries(fleet.map((u) => [u, v0Bag(u)]))) });
     expect((await roles()).length).toBe(UNITS);

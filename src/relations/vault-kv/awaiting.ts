@@ -10,16 +10,60 @@
 // missing or unreadable file only means reading them again.
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Hook } from "../../hook.js";
 import { readFileOrNull } from "../../vault/files.js";
 import { vaultPaths } from "../../vault/paths.js";
 
 const FORMAT = 1;
 const file = () => join(vaultPaths().charmState, "vault-kv-awaiting.json");
 
+/** The endpoints vault-kv consumers relate to (provider.ts serves them). */
+export const VAULT_KV_ENDPOINTS = ["secrets", "vault-kv"] as const;
+
 /** Ledger key (relation id:unit) -> why its request is refused, or null while it is incomplete. */
 type Awaited = Map<string, string | null>;
 
 const relationOf = (key: string) => Number(key.slice(0, key.indexOf(":")));
+
+function readStored(): Awaited {
+  try {
+    const stored = JSON.parse(readFileOrNull(file()) ?? "null") as { format?: number; units?: Record<string, string | null> } | null;
+    const units = stored?.format === FORMAT && stored.units && typeof stored.units === "object" ? stored.units : {};
+    return new Map(Object.entries(units).filter(([, reason]) => reason === null || typeof reason === "string"));
+  } catch {
+    return new Map();
+  }
+}
+
+/**
+ * At the start of every hook Juju runs for a consumer unit's new data (or its application's), what
+ * was known of that data is dropped: the hook may not get to serve consumers (Vault sealed, this
+ * unit not the leader, no session), and the unit must then be read by a later hook, not be taken
+ * as still wanting.
+ */
+export function forgetAnnounced(hook: Hook): void {
+  const { event, juju } = hook;
+  if (event.type !== "relation" || (event.kind !== "joined" && event.kind !== "changed") || !juju.relation) return;
+  if (!(VAULT_KV_ENDPOINTS as readonly string[]).includes(event.endpoint)) return;
+  const known = readStored();
+  if (known.size === 0) return;
+  const relationId = juju.relation.id;
+  const announced = (key: string) => relationOf(key) === relationId && (juju.remoteUnit === null || key === `${relationId}:${juju.remoteUnit}`);
+  const kept = new Map([...known].filter(([key]) => !announced(key)));
+  if (kept.size < known.size) writeStored(kept);
+}
+
+function writeStored(units: Awaited): void {
+  const text = JSON.stringify({ format: FORMAT, units: Object.fromEntries([...units].sort(([a], [b]) => a.localeCompare(b))) });
+  if (readFileOrNull(file()) === text) return;
+  try {
+    if (units.size === 0) rmSync(file(), { force: true });
+    else writeFileSync(file(), text, { mode: 0o600 });
+  } catch {
+    // Before install has made the state directory: the next hook reads these units again.
+    rmSync(file(), { force: true });
+  }
+}
 
 export class AwaitingRequirers {
   private readonly next: Awaited;
@@ -30,14 +74,7 @@ export class AwaitingRequirers {
 
   /** What the last hooks found; nothing when `everything` (a hook that reads every unit anyway). */
   static read(everything: boolean): AwaitingRequirers {
-    if (everything) return new AwaitingRequirers(new Map());
-    try {
-      const stored = JSON.parse(readFileOrNull(file()) ?? "null") as { format?: number; units?: Record<string, string | null> } | null;
-      const units = stored?.format === FORMAT && stored.units && typeof stored.units === "object" ? stored.units : {};
-      return new AwaitingRequirers(new Map(Object.entries(units).filter(([, reason]) => reason === null || typeof reason === "string")));
-    } catch {
-      return new AwaitingRequirers(new Map());
-    }
+    return new AwaitingRequirers(everything ? new Map() : readStored());
   }
 
   /** Whether the unit's data is left unread: the requirer has not changed it since it was read. */
@@ -72,15 +109,6 @@ export class AwaitingRequirers {
 
   /** Kept for the next hook, when it changed. */
   write(): void {
-    const units = Object.fromEntries([...this.next].sort(([a], [b]) => a.localeCompare(b)));
-    const text = JSON.stringify({ format: FORMAT, units });
-    if (readFileOrNull(file()) === text) return;
-    try {
-      if (this.next.size === 0) rmSync(file(), { force: true });
-      else writeFileSync(file(), text, { mode: 0o600 });
-    } catch {
-      // Before install has made the state directory: the next hook reads these units again.
-      rmSync(file(), { force: true });
-    }
+    writeStored(this.next);
   }
 }

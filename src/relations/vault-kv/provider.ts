@@ -11,7 +11,7 @@ import type { VaultClient } from "../../vault/client.js";
 import { listMounts, type MountInfo } from "../../vault/sys.js";
 import type { VaultEndpoint } from "../../workload.js";
 import { isConsumerFault, refuse, type ConsumerRelation, type ServeContext } from "./context.js";
-import { AwaitingRequirers } from "./awaiting.js";
+import { AwaitingRequirers, VAULT_KV_ENDPOINTS } from "./awaiting.js";
 import { ledgerKey, readLedger, writeLedger, type ConsumerRecord, type Ledger } from "./ledger.js";
 import { inputsFingerprint, lookScope, type LookScope } from "./scope.js";
 import { requestStraySweep } from "../../unfinished-hook.js";
@@ -23,7 +23,7 @@ import { serveV0 } from "./v0.js";
 import { Tenancy } from "./tenants.js";
 import { CONSUMER_APPROLE_MOUNT, removeConsumer } from "./vault-objects.js";
 
-export const VAULT_KV_ENDPOINTS = ["secrets", "vault-kv"] as const;
+export { VAULT_KV_ENDPOINTS } from "./awaiting.js";
 
 export interface ProviderOptions {
   /** Which recorded consumers get new credentials this hook (refresh-secrets). */
