@@ -36,19 +36,29 @@ function readStored(): Awaited {
 }
 
 /**
+ * The consumer relation and unit whose new data Juju runs this hook for (unit null: the requirer
+ * application's data), or null when the hook is not about a consumer's data.
+ */
+export function announcedChange(hook: Hook, endpoints: readonly string[] = VAULT_KV_ENDPOINTS): { relationId: number; unit: string | null } | null {
+  const { event, juju } = hook;
+  return event.type === "relation" && endpoints.includes(event.endpoint) && (event.kind === "joined" || event.kind === "changed") && juju.relation
+    ? { relationId: juju.relation.id, unit: juju.remoteUnit }
+    : null;
+}
+
+/**
  * At the start of every hook Juju runs for a consumer unit's new data (or its application's), what
  * was known of that data is dropped: the hook may not get to serve consumers (Vault sealed, this
  * unit not the leader, no session), and the unit must then be read by a later hook, not be taken
  * as still wanting.
  */
 export function forgetAnnounced(hook: Hook): void {
-  const { event, juju } = hook;
-  if (event.type !== "relation" || (event.kind !== "joined" && event.kind !== "changed") || !juju.relation) return;
-  if (!(VAULT_KV_ENDPOINTS as readonly string[]).includes(event.endpoint)) return;
+  const changed = announcedChange(hook);
+  if (!changed) return;
   const known = readStored();
   if (known.size === 0) return;
-  const relationId = juju.relation.id;
-  const announced = (key: string) => relationOf(key) === relationId && (juju.remoteUnit === null || key === `${relationId}:${juju.remoteUnit}`);
+  const { relationId, unit } = changed;
+  const announced = (key: string) => relationOf(key) === relationId && (unit === null || key === `${relationId}:${unit}`);
   const kept = new Map([...known].filter(([key]) => !announced(key)));
   if (kept.size < known.size) writeStored(kept);
 }

@@ -9,6 +9,7 @@ import type { Hook } from "../../hook.js";
 import { listRoles } from "../../vault/approle.js";
 import type { VaultClient } from "../../vault/client.js";
 import { listPolicies } from "../../vault/sys.js";
+import { announcedChange } from "./awaiting.js";
 import type { Ledger } from "./ledger.js";
 import { CONSUMER_APPROLE_MOUNT } from "./vault-objects.js";
 
@@ -30,10 +31,7 @@ export interface LookScope {
 export async function lookScope(hook: Hook, vault: VaultClient, ledger: Ledger, endpoints: readonly string[], nowMs: number, full = false): Promise<LookScope> {
   const event = hook.event;
   const everything = full || (event.type === "lifecycle" && FULL_SWEEP_HOOKS.has(event.hook));
-  const changed =
-    event.type === "relation" && endpoints.includes(event.endpoint) && (event.kind === "joined" || event.kind === "changed") && hook.juju.relation
-      ? { relationId: hook.juju.relation.id, unit: hook.juju.remoteUnit }
-      : null;
+  const changed = announcedChange(hook, endpoints);
   // Never served by this version, or its last attempt failed: looked at again until it is served.
   const recheck = new Set(Object.keys(ledger).filter((key) => ledger[key]!.seen === undefined));
   const firstLogin = new Set<string>();
