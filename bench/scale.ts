@@ -62,6 +62,16 @@ function auditSince(file: string, offset: number): { requests: number; writes: n
   return { requests, writes, lines: lines.length };
 }
 
+/** The vault unit's hooks since run `from`: their wall time, the simulator's share of it answering their tool calls, and those calls. */
+function vaultHooks(sim: Sim, from: number): { ms: number; serveMs: number; calls: number } {
+  const runs = sim.runs.slice(from).filter((r) => r.unit === "vault/0");
+  return {
+    ms: runs.reduce((t, r) => t + r.durationMs, 0),
+    serveMs: runs.reduce((t, r) => t + r.toolCalls.reduce((c, call) => c + call.ms, 0), 0),
+    calls: runs.reduce((t, r) => t + r.toolCalls.length, 0),
+  };
+}
+
 async function readyVault(sim: Sim, charm: string): Promise<{ audit: string }> {
   const { root } = await deployServingVault(sim, charm);
   const audit = join(sim.paths.dir, "audit.log");
@@ -83,12 +93,7 @@ export async function measureScale(n: number, dialect: "v0" | "legacy", charm: s
       await sim.integrate(dialect === "legacy" ? "vault:secrets" : "vault:vault-kv", `${app}:vault`);
     }
     const provisionS = (performance.now() - started) / 1000;
-    const provisionRuns = sim.runs.slice(provisionBefore).filter((r) => r.unit === "vault/0");
-    const provisionVault = {
-      s: provisionRuns.reduce((t, r) => t + r.durationMs, 0) / 1000,
-      calls: provisionRuns.reduce((t, r) => t + r.toolCalls.length, 0),
-      requests: auditSince(audit, provisionOffset).requests,
-    };
+    const provisionVault = { ...vaultHooks(sim, provisionBefore), requests: auditSince(audit, provisionOffset).requests };
     const failed = Object.values(sim.model.units).filter((u) => u.errorHook).map((u) => u.name);
     if (failed.length) throw new Error(`hooks failed while provisioning: ${failed.join(", ")}`);
 
@@ -117,16 +122,9 @@ export async function measureScale(n: number, dialect: "v0" | "legacy", charm: s
       const before = sim.runs.length;
       const addStarted = performance.now();
       await sim.addUnit(apps[0]!);
-      const addRuns = sim.runs.slice(before).filter((r) => r.unit === "vault/0");
       // The vault unit's own hooks, apart from the whole model's wall time, which also holds the
       // requirer units' relation-changed that Juju fans out when the provider's app bag changes.
-      adds.push({
-        ms: addRuns.reduce((t, r) => t + r.durationMs, 0),
-        serveMs: addRuns.reduce((t, r) => t + r.toolCalls.reduce((c, call) => c + call.ms, 0), 0),
-        modelMs: performance.now() - addStarted,
-        calls: addRuns.reduce((t, r) => t + r.toolCalls.length, 0),
-        requests: auditSince(audit, offset).requests,
-      });
+      adds.push({ ...vaultHooks(sim, before), modelMs: performance.now() - addStarted, requests: auditSince(audit, offset).requests });
     }
 
     // The hook's own peak RSS (bench/hook-rss.ts), the largest of three converged update-status runs.
@@ -146,7 +144,7 @@ export async function measureScale(n: number, dialect: "v0" | "legacy", charm: s
       addCalls: median(adds.map((a) => a.calls)),
       addRequests: median(adds.map((a) => a.requests)),
       provisionS,
-      provisionVaultS: provisionVault.s,
+      provisionVaultS: provisionVault.ms / 1000,
       provisionVaultCalls: provisionVault.calls,
       provisionVaultRequests: provisionVault.requests,
       rssMiB,
