@@ -11,7 +11,8 @@
 // still run after it, and see for themselves.) The memo holds only what no
 // secret is made of (relation ids, the unit's address, the vault snap, statuses and verdicts); it is
 // - trusted only in update-status, when the hook before ended cleanly (src/unfinished-hook.ts) and
-//   leadership is what it was;
+//   leadership is what it was; other hooks may take single findings from it on the same terms, where
+//   the caller says why they still hold (lastHookFinding);
 // - written whole by every other hook, and carried forward by update-status;
 // - at most an hour old: then update-status looks at everything again, which also catches what no
 //   hook announces (a revoked grant, a status set by hand through juju exec, a snap auto-refresh).
@@ -60,6 +61,8 @@ const file = () => join(vaultPaths().charmState, "hook-memo.json");
 
 let given: StoredMemo | null = null;
 let next: StoredMemo | null = null;
+/** The last hook's memo in a hook other than update-status, on the same terms as `given`. */
+let previous: StoredMemo | null = null;
 
 function readStored(): StoredMemo | null {
   try {
@@ -76,9 +79,23 @@ function readStored(): StoredMemo | null {
  */
 export function openMemo(opts: { updateStatus: boolean; previousEndedCleanly: boolean; leader: boolean; nowMs?: number }): void {
   const now = opts.nowMs ?? Date.now();
-  const stored = opts.updateStatus && opts.previousEndedCleanly ? readStored() : null;
-  given = stored && stored.leader === opts.leader && stored.at <= now && now - stored.at < MEMO_MAX_AGE_MS ? stored : null;
+  const stored = opts.previousEndedCleanly ? readStored() : null;
+  const usable = stored && stored.leader === opts.leader && stored.at <= now && now - stored.at < MEMO_MAX_AGE_MS ? stored : null;
+  given = opts.updateStatus ? usable : null;
+  previous = opts.updateStatus ? null : usable;
   next = given ? structuredClone(given) : { format: FORMAT, at: now, leader: opts.leader };
+}
+
+/**
+ * One finding of the last hook, in a hook that is not update-status, for a caller that knows why it
+ * still holds (the hook before ended cleanly, leadership is what it was, the memo is under an hour
+ * old). What this hook remembers then dates from that memo's full look, so the hourly full look of
+ * update-status still comes within the hour of it.
+ */
+export function lastHookFinding<K extends keyof HookMemo>(key: K): HookMemo[K] | undefined {
+  const value = previous?.[key];
+  if (value !== undefined && next && previous) next.at = Math.min(next.at, previous.at);
+  return value;
 }
 
 /** What the last hook found, when this hook may take it as given; undefined otherwise. */

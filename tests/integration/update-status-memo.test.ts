@@ -4,7 +4,8 @@
 // else needs to"; config-changed first for config and address changes, relation hooks first for
 // relation changes, nothing while a hook has failed). And where the memo must not be trusted:
 // after a hook that did not end cleanly, after an hour, and for consumers the last hook did not
-// serve. Through the simulator on a real server.
+// serve. A hook about one consumer relation takes the others as the last hook left them, on the same
+// terms. Through the simulator on a real server.
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -126,6 +127,43 @@ describe.skipIf(!impl)(`update-status and the last hook's findings on ${impl?.na
     expect(tools(await updateStatus())).toEqual(["config-get", "is-leader", "relation-get"]);
     expect(jsonValue(bag(), `${unit}_token`)).toBe(token);
     await ready.sim.removeRelation(relation.id);
+  });
+
+  /** Relation ids a hook named to Juju (`-r <id>`), apart from the peer relation's. */
+  const relationsRead = (run: HookRun) => {
+    const peer = ready.sim.model.relations.find((r) => r.ends.every((e) => e.app === "vault"))!.id;
+    return new Set(run.toolCalls.flatMap((c) => c.args.flatMap((arg, i) => (c.args[i - 1] === "-r" ? [Number(arg)] : []))).filter((id) => id !== peer));
+  };
+  const relationOfApp = (app: string) => ready.sim.model.relations.find((r) => r.ends.some((e) => e.app === app))!.id;
+  /** fleet-a/0 writes one more key: Juju runs relation-changed for it on the vault unit. */
+  async function fleetAChanges(extra: string): Promise<HookRun[]> {
+    const bags = { "fleet-a/0": { ...v0Unit("fleet-a/0"), extra }, "fleet-a/1": v0Unit("fleet-a/1") };
+    const before = ready.sim.runs.length;
+    await ready.sim.setConfig("fleet-a", { "unit-bags": JSON.stringify(bags) });
+    const runs = ready.sim.runs.slice(before).filter((r) => r.unit === "vault/0" && r.name === "secrets-relation-changed");
+    expect(runs.length).toBeGreaterThan(0);
+    for (const run of runs) expect(run.exitCode).toBe(0);
+    return runs;
+  }
+
+  it("a hook about one consumer relation reads that relation alone, and another's refusal stays in the status", async () => {
+    await consumer("squatter", 1, { mount_suffix: "../../sys" });
+    const refused = vaultUnit().status;
+    expect(refused.message).toMatch(/^vault-kv request refused: squatter/);
+    for (const run of await fleetAChanges("1")) expect(relationsRead(run)).toEqual(new Set([relationOfApp("fleet-a")]));
+    expect(vaultUnit().status).toMatchObject({ status: refused.status, message: refused.message });
+    expect(await roles()).toEqual(expect.arrayContaining([expect.stringMatching(/fleet-a-0$/), expect.stringMatching(/fleet-b-0$/)]));
+    await ready.sim.removeRelation(relationOfApp("squatter"));
+    expect(vaultUnit().status.message).toBe("Unsealed (active)");
+  });
+
+  it("after a hook that did not end cleanly, a hook about one consumer relation reads every relation", async () => {
+    // Juju is told to go on without running the killed hook again (juju resolved --no-retry).
+    await runHookKilledAtCall(ready, "vault/0", "update-status", 2);
+    await ready.sim.resolve("vault/0", false);
+    const [first] = await fleetAChanges("2");
+    expect(relationsRead(first!)).toEqual(new Set([relationOfApp("fleet-a"), relationOfApp("fleet-b")]));
+    for (const run of await fleetAChanges("3")) expect(relationsRead(run)).toEqual(new Set([relationOfApp("fleet-a")]));
   });
 
   it("after a hook that did not end cleanly, update-status looks at everything again", async () => {

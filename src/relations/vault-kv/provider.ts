@@ -2,7 +2,7 @@
 // requirer speaks, then sweep what the ledger holds for units and relations that are gone: their
 // AppRoles, policies and credential secrets (the data in their mounts is kept).
 import type { Hook } from "../../hook.js";
-import { recall, remember, endpointRelationIds } from "../../hook-memo.js";
+import { endpointRelationIds, lastHookFinding, recall, remember } from "../../hook-memo.js";
 import { relationGet, relationRemoteApp, relationUnits, secretRemove, SecretNotFoundError, stateGetAll, stateSet } from "../../juju/index.js";
 import { secretDueForReissue } from "../../secrets/events.js";
 import { CredentialLedger, sameSecret } from "../../secrets/ledger.js";
@@ -133,15 +133,23 @@ export async function reconcileVaultKv(hook: Hook, vault: VaultClient, endpoint:
 const keysOfRelation = (ledger: Ledger, relationId: number) => Object.keys(ledger).filter((key) => ledger[key]!.relationId === relationId);
 
 /**
- * Whether a relation can be left unread: an update-status that trusts the last hook's findings
- * (src/hook-memo.ts), which served this relation completely, and none of its consumers is due for
- * a look (drift found in Vault, a failed attempt), or only for the first-login check, which needs
- * this unit's own bag alone unless a new token is due. Nothing about the relation can have changed
- * since without a relation hook, so it keeps its records and the verdicts it had.
+ * Whether a relation can be left unread, keeping its records and the verdicts it had:
+ * - in an update-status that trusts the last hook's findings (src/hook-memo.ts), which served this
+ *   relation completely;
+ * - in a hook about another consumer relation (its joined, changed, departed or broken), when the
+ *   last hook ended cleanly on this leader: Juju queues a hook on this unit for every change of a
+ *   relation's membership or data, so whatever changed in this one is served by its own hook, and
+ *   until then it stands as the last hook left it. (Reading it anyway made every consumer
+ *   application's hooks cost as much as the units of all of them.)
+ * Either way only when none of its consumers is due a look (drift found in Vault, a failed attempt,
+ * a rotation), or only for the first-login check, which needs this unit's own bag alone unless a new
+ * token is due.
  */
-async function settled(ctx: ServeContext, scope: LookScope, relationId: number, known: Record<string, Verdict[]> | undefined): Promise<Verdict[] | null> {
+async function settled(ctx: ServeContext, scope: LookScope, relationId: number): Promise<Verdict[] | null> {
+  if (scope.full || scope.changed?.relationId === relationId || scope.about === relationId) return null;
+  const known = recall("consumers") ?? (scope.about !== null ? lastHookFinding("consumers") : undefined);
   const verdicts = known?.[String(relationId)];
-  if (!verdicts || scope.full || scope.changed) return null;
+  if (!verdicts) return null;
   const due = keysOfRelation(ctx.ledger, relationId).filter((key) => ctx.recheck(key));
   if (due.length === 0) return verdicts;
   if (!due.every((key) => scope.firstLogin.has(key))) return null;
@@ -154,10 +162,9 @@ async function settled(ctx: ServeContext, scope: LookScope, relationId: number, 
  */
 async function serveAll(ctx: ServeContext, scope: LookScope, wanted: Set<string>, verdictsByRelation: Record<string, Verdict[]>): Promise<void> {
   const { ledger } = ctx;
-  const known = recall("consumers");
   for (const name of VAULT_KV_ENDPOINTS) {
     for (const relationId of endpointRelationIds(name)) {
-      const unchanged = await settled(ctx, scope, relationId, known);
+      const unchanged = await settled(ctx, scope, relationId);
       if (unchanged) {
         for (const key of keysOfRelation(ledger, relationId)) wanted.add(key);
         ctx.verdicts.push(...unchanged);

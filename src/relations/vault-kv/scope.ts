@@ -22,6 +22,8 @@ export interface LookScope {
   full: boolean;
   /** The consumer relation whose data this hook is about, and its unit (null: its app's data). */
   changed: { relationId: number; unit: string | null } | null;
+  /** The consumer relation this relation hook is about (joined, changed, departed, broken), if any. */
+  about: number | null;
   /** Units rechecked against Vault though their inputs did not change. */
   recheck: Set<string>;
   /** Of those, the legacy units whose first login this hook looks for (and for nothing else). */
@@ -52,7 +54,8 @@ export async function lookScope(hook: Hook, vault: VaultClient, ledger: Ledger, 
     }
     for (const key of drifted) recheck.add(key);
   }
-  return { full: everything, changed, recheck, firstLogin };
+  const about = event.type === "relation" && endpoints.includes(event.endpoint) && hook.juju.relation ? hook.juju.relation.id : null;
+  return { full: everything, changed, about, recheck, firstLogin };
 }
 
 /** A fingerprint of everything a unit's Vault objects depend on: its bag, its application's, the config. */
