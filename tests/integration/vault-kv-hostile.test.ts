@@ -12,6 +12,8 @@ import { implementations } from "./servers.js";
 
 const HOSTILE = join(projectRoot(), "tests", "integration", "charms", "hostile-requirer");
 const MANAGED = /^charm-[a-z0-9-]+$/;
+/** What a hostile-requirer unit writes: its unit bag and its application's. */
+type Bags = { unit: Record<string, string>; app: Record<string, string> };
 
 const nasty = [
   "charm-../sys",
@@ -73,11 +75,56 @@ for (const impl of implementations()) {
         for (const mount of Object.keys(await sys.listMounts(ready.root))) expect(builtin.has(mount) || MANAGED.test(mount), mount).toBe(true);
         for (const policy of await sys.listPolicies(ready.root)) expect(["default", "root", "juju-vault-charm"].includes(policy) || MANAGED.test(policy), policy).toBe(true);
         for (const role of await listRoles(ready.root, "approle")) expect(role === "juju-vault-charm" || MANAGED.test(role), role).toBe(true);
+        // A consumer policy reaches its own mount, and of sys/ only the read of that mount's UI entry.
         for (const policy of (await sys.listPolicies(ready.root)).filter((p) => MANAGED.test(p))) {
-          expect(await sys.readPolicy(ready.root, policy), policy).not.toMatch(/path "sys|sudo/);
+          const text = (await sys.readPolicy(ready.root, policy)) ?? "";
+          expect(text, policy).not.toMatch(/sudo/);
+          for (const [, path] of text.matchAll(/path "([^"]*)"/g)) expect(/^charm-[a-z0-9-]+\/|^sys\/internal\/ui\/mounts\/charm-[a-z0-9-]+$/.test(path!), `${policy}: ${path}`).toBe(true);
         }
       },
       600_000,
     );
+
+    it("a unit whose request turns invalid is refused and keeps what it had, in both dialects", async () => {
+      // The status names the first refusal: the hostile cases above leave theirs behind.
+      await ready.sim.removeRelation(ready.sim.model.relations.find((r) => r.ends.some((e) => e.app === "hostile"))!.id);
+      for (const dialect of ["legacy", "v0"] as const) {
+        const app = `turncoat-${dialect}`;
+        await ready.sim.deploy(HOSTILE, { app });
+        const address = ready.sim.unit(`${app}/0`).address;
+        const valid: Bags =
+          dialect === "legacy"
+            ? { unit: { secret_backend: `"charm-${app}"`, access_address: `"${address}"`, hostname: `"${app}-0"`, isolated: "true" }, app: {} }
+            : { unit: { egress_subnet: `${address}/32`, nonce: `nonce-${app}` }, app: { mount_suffix: "kv" } };
+        const invalid: Bags = dialect === "legacy" ? { ...valid, unit: { ...valid.unit, secret_backend: '"charm-../sys"' } } : { ...valid, app: { mount_suffix: "../sys" } };
+        const ask = (bags: Bags) => ready.sim.setConfig(app, { "unit-bag": JSON.stringify(bags.unit), "app-bag": JSON.stringify(bags.app) });
+        await ask(valid);
+        await ready.sim.integrate("vault:secrets", `${app}:secrets`);
+        const relation = ready.sim.model.relations.find((r) => r.ends.some((e) => e.app === app))!;
+        // What the unit holds: its role, and where its credentials are published.
+        const held = async () => ({
+          roles: (await listRoles(ready.root, "approle")).filter((r) => r.includes(app)),
+          published: dialect === "legacy" ? relation.unitData["vault/0"]![`${app}/0_token`] : relation.appData.vault!.credentials,
+        });
+        const served = await held();
+        expect(served.roles, dialect).toHaveLength(1);
+        expect(served.published, dialect).toBeTruthy();
+
+        await ask(invalid);
+        expect(ready.sim.unit("vault/0")).toMatchObject({ errorHook: null, status: { status: "blocked", message: expect.stringMatching(new RegExp(`^vault-kv request refused: ${app}/0: `)) } });
+        expect(await held(), dialect).toEqual(served);
+        // Hooks that do not read the unit again keep it refused, and it keeps what it had.
+        await ready.sim.runHook("vault/0", "update-status");
+        await ready.sim.setConfig("vault", { "log-level": "debug" });
+        expect(ready.sim.unit("vault/0").status.message, dialect).toMatch(new RegExp(`^vault-kv request refused: ${app}/0: `));
+        expect(await held(), dialect).toEqual(served);
+
+        await ask(valid);
+        expect(ready.sim.unit("vault/0").status.message, dialect).not.toMatch(/refused/);
+        expect((await held()).roles, dialect).toEqual(served.roles);
+        await ready.sim.setConfig("vault", {}, ["log-level"]);
+        await ready.sim.removeRelation(relation.id);
+      }
+    });
   });
 }

@@ -1,12 +1,13 @@
 // When update-status may take the last hook's findings as given (src/hook-memo.ts): only in
 // update-status, after a hook that ended cleanly, with the same leadership, within the hour; every
 // other hook starts from nothing, and update-status carries what it was given forward with its
-// original time, so the hourly full look comes whatever happens in between.
+// original time, so the hourly full look comes whatever happens in between. Another hook may take a
+// single finding on the same terms (lastHookFinding), and what it remembers then dates from that.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MEMO_MAX_AGE_MS, memoTrusted, openMemo, recall, remember, saveMemo } from "../../src/hook-memo.js";
+import { MEMO_MAX_AGE_MS, lastHookFinding, memoTrusted, openMemo, recall, remember, saveMemo } from "../../src/hook-memo.js";
 
 const T0 = Date.UTC(2026, 10, 30, 9, 0, 0);
 
@@ -68,6 +69,28 @@ describe("the hook memo", () => {
     // A clock that went back is no reason to trust it either.
     openMemo({ updateStatus: true, previousEndedCleanly: true, leader: true, nowMs: T0 - 1 });
     expect(memoTrusted()).toBe(false);
+  });
+
+  it("gives another hook a single finding of the last on the same terms, and dates what it remembers from it", () => {
+    hookThatFound();
+    openMemo({ updateStatus: false, previousEndedCleanly: true, leader: true, nowMs: T0 + 60_000 });
+    expect(recall("address")).toBeUndefined();
+    expect(lastHookFinding("address")).toBe("10.0.0.7");
+    saveMemo();
+    expect((JSON.parse(readFileSync(file(), "utf8")) as { at: number }).at).toBe(T0);
+    // A hook that takes nothing from the last dates its memo from itself.
+    openMemo({ updateStatus: false, previousEndedCleanly: true, leader: true, nowMs: T0 + 2 * 60_000 });
+    saveMemo();
+    expect((JSON.parse(readFileSync(file(), "utf8")) as { at: number }).at).toBe(T0 + 2 * 60_000);
+    for (const terms of [
+      { previousEndedCleanly: false, leader: true, nowMs: T0 + 3 * 60_000 },
+      { previousEndedCleanly: true, leader: false, nowMs: T0 + 3 * 60_000 },
+      { previousEndedCleanly: true, leader: true, nowMs: T0 + 2 * 60_000 + MEMO_MAX_AGE_MS },
+    ]) {
+      hookThatFound();
+      openMemo({ updateStatus: false, ...terms });
+      expect(lastHookFinding("address"), JSON.stringify(terms)).toBeUndefined();
+    }
   });
 
   it("ignores a memo it cannot read, or of another format", () => {

@@ -47,17 +47,14 @@ export async function serveLegacy(ctx: ServeContext, relation: ConsumerRelation)
     }
     if (!bag) continue;
     const parsed = parseLegacyRequest(unit, bag, ctx.limits);
-    if (parsed.kind === "incomplete") {
-      ctx.awaiting.await(key, null);
+    if (parsed.kind !== "valid") {
+      // Refused or incomplete, the new request changes nothing: what the unit had it keeps.
+      if (parsed.kind === "invalid") refuse(ctx, relation, unit, parsed.reason);
+      ctx.awaiting.await(key, parsed.kind === "invalid" ? parsed.reason : null);
       if (record) {
         wanted.add(key);
         keep(record.credentialKey);
       }
-      continue;
-    }
-    if (parsed.kind === "invalid") {
-      refuse(ctx, relation, unit, parsed.reason);
-      ctx.awaiting.await(key, parsed.reason);
       continue;
     }
     try {

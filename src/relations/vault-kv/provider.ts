@@ -199,10 +199,11 @@ async function serveRelation(ctx: ServeContext, scope: LookScope, wanted: Set<st
   const keys = new Map([...relation.unitBags.keys()].map((unit) => [unit, ledgerKey(relationId, unit)]));
   ctx.awaiting.keepUnits(relationId, new Set(keys.values()));
   for (const [unit, bag] of relation.unitBags) if (bag) ctx.awaiting.reread(keys.get(unit)!);
-  // Units left unread whose request was refused when last read: still refused, and the status says so.
+  // Units left unread whose request was refused when last read: still refused (keeping what they
+  // had, if anything), and the status says so.
   for (const [unit, bag] of relation.unitBags) {
     const key = keys.get(unit)!;
-    const reason = bag === null && !ledger[key] ? ctx.awaiting.refusal(key) : null;
+    const reason = bag === null ? ctx.awaiting.refusal(key) : null;
     if (reason) refuse(ctx, relation, unit, reason);
   }
   const read = [...relation.unitBags.values()].filter((bag): bag is Record<string, string> => bag !== null);

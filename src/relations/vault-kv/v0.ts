@@ -47,11 +47,10 @@ export async function serveV0(ctx: ServeContext, relation: ConsumerRelation): Pr
     if (parsed.kind === "valid") {
       requests.push(parsed.request);
       seen.set(unit, fingerprint!);
-    } else if (parsed.kind === "invalid") {
-      refuse(ctx, relation, unit, parsed.reason);
-      ctx.awaiting.await(key, parsed.reason);
     } else {
-      ctx.awaiting.await(key, null);
+      // Refused or incomplete, the new request changes nothing: what the unit had it keeps.
+      if (parsed.kind === "invalid") refuse(ctx, relation, unit, parsed.reason);
+      ctx.awaiting.await(key, parsed.kind === "invalid" ? parsed.reason : null);
       if (record) {
         wanted.add(key);
         kept.push(record);
