@@ -527,16 +527,9 @@ export class Sim {
     this.model.queue.push({ unit, event });
   }
 
-  /**
-   * The model's next unit address: <addressPrefix>2 to 254, then on into the following /24s of the
-   * same /16 (a model of hundreds of units, for the scale benchmark).
-   */
+  /** The model's next unit address (unitAddress). */
   private nextAddress(): string {
-    const index = this.model.nextAddressOctet++ - 2;
-    const [a, b, c] = this.model.addressPrefix.split(".").map(Number) as [number, number, number];
-    const block = c + Math.floor(index / 253);
-    if (block > 255) throw new SimError("this model has used every unit address of its /16");
-    return `${a}.${b}.${block}.${(index % 253) + 2}`;
+    return unitAddress(this.model.addressPrefix, this.model.nextAddressOctet++ - 2);
   }
 
   // ---- lookups and validation ---------------------------------------------------------
@@ -618,6 +611,18 @@ export class Sim {
 
 function status(name: UnitState["status"]["status"], message: string) {
   return { status: name, message, since: new Date().toISOString() };
+}
+
+/**
+ * The `index`th unit address of a model whose prefix is <a>.<b>.<c>.: <c>.2 to <c>.254, then on into
+ * the following /24s of the model's /16, wrapping past .255 to .0 (the prefix's third octet is
+ * random, and the scale benchmark's models hold thousands of units).
+ */
+export function unitAddress(prefix: string, index: number): string {
+  const [a, b, c] = prefix.split(".").map(Number) as [number, number, number];
+  const offset = Math.floor(index / 253);
+  if (offset > 255) throw new SimError("this model has used every unit address of its /16");
+  return `${a}.${b}.${(c + offset) % 256}.${(index % 253) + 2}`;
 }
 
 function hook(name: string, env?: Record<string, string>): HookEvent {

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Sim, SimError } from "../sim/controller.js";
+import { Sim, SimError, unitAddress } from "../sim/controller.js";
 import { projectRoot } from "../sim/paths.js";
 
 const TEST_CHARM = join(projectRoot(), "tests", "sim", "testcharm");
@@ -110,6 +110,18 @@ describe("hook failure", () => {
     await sim.resolve("consumer/0");
     expect(sim.unit("consumer/0").errorHook).toBeNull();
     expect(names("consumer/0").slice(-3)).toEqual(["config-changed", "update-status", "config-changed"]);
+  });
+});
+
+describe("unit addresses", () => {
+  it("fills the model's /16 from its random /24 on, wrapping past .255, and refuses beyond it", () => {
+    expect(unitAddress("127.9.254.", 0)).toBe("127.9.254.2");
+    expect(unitAddress("127.9.254.", 252)).toBe("127.9.254.254");
+    expect(unitAddress("127.9.254.", 253)).toBe("127.9.255.2");
+    expect(unitAddress("127.9.254.", 2 * 253)).toBe("127.9.0.2");
+    const thousand = new Set(Array.from({ length: 1000 }, (_, i) => unitAddress("127.9.255.", i)));
+    expect(thousand.size).toBe(1000);
+    expect(() => unitAddress("127.9.254.", 256 * 253)).toThrow(SimError);
   });
 });
 
