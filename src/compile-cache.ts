@@ -2,8 +2,9 @@
 // charm's unit-local state directory. A handled hook loads ~500 KB of bundled JavaScript; with the
 // cache, V8 reads the compiled code of what ran last time instead of parsing and compiling it again.
 // Node keys entries by the runtime's version and by each file's path and content hash, so an
-// upgraded charm or runtime simply writes new entries.
-import { mkdirSync } from "node:fs";
+// upgraded charm or runtime writes new entries beside the old, which nothing reads again: the
+// upgrade-charm hook starts the cache afresh, so it holds one charm's worth.
+import { mkdirSync, rmSync } from "node:fs";
 import * as nodeModule from "node:module";
 import { join } from "node:path";
 import { vaultPaths } from "./vault/paths.js";
@@ -19,10 +20,12 @@ export function compileCacheDir(): string {
 /**
  * Turns the cache on for modules loaded from now on. The directory is the charm's alone (0700): code
  * V8 would run must not be writable by anyone else. Anything that stops it (a read-only or full disk,
- * NODE_DISABLE_COMPILE_CACHE=1) leaves the hook to compile as it would without a cache.
+ * NODE_DISABLE_COMPILE_CACHE=1) leaves the hook to compile as it would without a cache. `afresh`
+ * drops what earlier builds of the charm left first.
  */
-export function startCompileCache(dir = compileCacheDir()): boolean {
+export function startCompileCache({ dir = compileCacheDir(), afresh = false }: { dir?: string; afresh?: boolean } = {}): boolean {
   try {
+    if (afresh) rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     return enableCompileCache(dir).status === ENABLED;
   } catch {

@@ -20,8 +20,9 @@ export async function main(): Promise<number> {
   }
   // Not an event this charm handles: nothing to do and nothing worth a debug line in the unit log,
   // so it costs the runtime's start-up and this module only.
-  if (parseDispatchPath(juju.dispatchPath, CHARM_ENDPOINTS).type === "unknown") return 0;
-  startCompileCache();
+  const event = parseDispatchPath(juju.dispatchPath, CHARM_ENDPOINTS);
+  if (event.type === "unknown") return 0;
+  startCompileCache({ afresh: event.type === "lifecycle" && event.hook === "upgrade-charm" });
   const { runHook } = await import("./run-hook.js");
   return runHook(juju);
 }

@@ -1,7 +1,8 @@
 // V8's compile cache for hooks (src/compile-cache.ts): hooks fill it in the unit's own state
 // directory, readable by nobody else, and a unit whose cache cannot be written runs its hooks as
-// before. Hooks run on the charm's pinned Node 24, the runtime that has module.enableCompileCache.
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+// before; upgrade-charm starts it afresh. Hooks run on the charm's pinned Node 24, the runtime that
+// has module.enableCompileCache.
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -28,6 +29,19 @@ describe.skipIf(!impl)(`hooks' compile cache${impl ? ` (on ${impl.name})` : " (n
     const [runtime, ...others] = readdirSync(cacheDir);
     expect(others).toEqual([]);
     expect(runtime).toMatch(/^v24\./);
+    expect(readdirSync(join(cacheDir, runtime!)).length).toBeGreaterThan(0);
+  });
+
+  it("starts afresh in upgrade-charm: what earlier builds of the charm left is dropped, and the cache filled again", async () => {
+    const [runtime] = readdirSync(cacheDir);
+    const stale = join(cacheDir, runtime!, "left-by-an-earlier-build");
+    writeFileSync(stale, "compiled code nothing reads any more");
+    await sim.runHook("vault/0", "update-status");
+    expect(existsSync(stale)).toBe(true);
+    await sim.runHook("vault/0", "upgrade-charm");
+    expect(sim.unit("vault/0").errorHook).toBeNull();
+    expect(existsSync(stale)).toBe(false);
+    expect(statSync(cacheDir).mode & 0o777).toBe(0o700);
     expect(readdirSync(join(cacheDir, runtime!)).length).toBeGreaterThan(0);
   });
 
