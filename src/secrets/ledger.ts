@@ -47,8 +47,9 @@ export class CredentialLedger {
     } catch {
       parsed = null;
     }
-    const secrets = parsed && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, SecretCredentials>) : {};
-    return new CredentialLedger(app, JSON.stringify(secrets), secrets);
+    const valid = parsed && typeof parsed === "object" && !Array.isArray(parsed);
+    // What write() compares with: the text as read (written by JSON.stringify), not a second serialisation.
+    return valid ? new CredentialLedger(app, raw, parsed as Record<string, SecretCredentials>) : new CredentialLedger(app, "{}", {});
   }
 
   get(uri: string): SecretCredentials | undefined {

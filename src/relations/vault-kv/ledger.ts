@@ -51,19 +51,29 @@ export type Ledger = Record<string, ConsumerRecord>;
 export const ledgerKey = (relationId: number, unit: string) => `${relationId}:${unit}`;
 
 export function readLedger(app: string): Ledger {
-  const raw = peerAppValue(app, LEDGER_KEY);
-  if (!raw) return {};
-  try {
-    const parsed = JSON.parse(raw) as unknown;
-    return parsed && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Ledger) : {};
-  } catch {
-    return {};
-  }
+  return readLedgerText(app).ledger;
 }
 
-/** Writes the ledger when it differs from what was read (leader only). */
-export function writeLedger(app: string, before: Ledger, after: Ledger): void {
+/**
+ * The ledger and the text it was read from ("{}" when there was none, or none that parses), which
+ * writeLedger compares the hook's ledger with: at a thousand consumers the ledger is hundreds of KB,
+ * and neither a copy of it nor a second serialisation is made in every leader hook.
+ */
+export function readLedgerText(app: string): { ledger: Ledger; text: string } {
+  const raw = peerAppValue(app, LEDGER_KEY);
+  if (!raw) return { ledger: {}, text: "{}" };
+  try {
+    const parsed = JSON.parse(raw) as unknown;
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) return { ledger: parsed as Ledger, text: raw };
+  } catch {
+    // An unreadable ledger counts as empty (and is written over once it has records).
+  }
+  return { ledger: {}, text: "{}" };
+}
+
+/** Writes the ledger when it differs from the text it was read from (leader only). */
+export function writeLedger(app: string, readText: string, after: Ledger): void {
   const next = JSON.stringify(after);
-  if (next === JSON.stringify(before)) return;
+  if (next === readText) return;
   setPeerAppValues(app, { [LEDGER_KEY]: Object.keys(after).length ? next : "" });
 }

@@ -12,7 +12,7 @@ import { listMounts, type MountInfo } from "../../vault/sys.js";
 import type { VaultEndpoint } from "../../workload.js";
 import { isConsumerFault, refuse, type ConsumerRelation, type ServeContext } from "./context.js";
 import { AwaitingRequirers, VAULT_KV_ENDPOINTS } from "./awaiting.js";
-import { ledgerKey, readLedger, writeLedger, type ConsumerRecord, type Ledger } from "./ledger.js";
+import { ledgerKey, readLedgerText, writeLedger, type ConsumerRecord, type Ledger } from "./ledger.js";
 import { inputsFingerprint, lookScope, type LookScope } from "./scope.js";
 import { requestStraySweep } from "../../unfinished-hook.js";
 import { peerAppValue, peerRelationId, setPeerAppValues } from "../peers.js";
@@ -67,8 +67,7 @@ export async function reconcileVaultKv(hook: Hook, vault: VaultClient, endpoint:
   // vault-peers-relation-broken (Juju lists the relation no more), where serving would take every
   // consumer for new and reissue its credentials.
   if (!hook.isLeader || peerRelationId() === null) return [];
-  const before = readLedger(hook.juju.appName);
-  const ledger: Record<string, ConsumerRecord> = structuredClone(before);
+  const { ledger, text: ledgerText } = readLedgerText(hook.juju.appName);
   const credentials = CredentialLedger.read(hook.juju.appName);
   for (const record of Object.values(ledger)) adoptRevisionFields(record, credentials);
   // What the last committed reissues replaced: their new tokens are published now.
@@ -119,7 +118,7 @@ export async function reconcileVaultKv(hook: Hook, vault: VaultClient, endpoint:
   // Relation data and the ledger are committed together when the hook exits 0; nothing of either
   // is written when serving failed part-way (the next hook serves again from the committed ledger).
   for (const write of ctx.publish) write();
-  writeLedger(hook.juju.appName, before, ledger);
+  writeLedger(hook.juju.appName, ledgerText, ledger);
   ctx.awaiting.keepRelations(new Set(VAULT_KV_ENDPOINTS.flatMap((name) => endpointRelationIds(name))));
   ctx.awaiting.write();
   if (newLeader) setPeerAppValues(hook.juju.appName, { [SERVED_BY_KEY]: hook.juju.unitName });
