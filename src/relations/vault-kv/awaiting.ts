@@ -35,15 +35,20 @@ function readStored(): Awaited {
   }
 }
 
+/** The consumer relation a relation hook (any kind) is about, or null for any other hook. */
+export function consumerRelationOf(hook: Hook, endpoints: readonly string[] = VAULT_KV_ENDPOINTS): number | null {
+  const { event, juju } = hook;
+  return event.type === "relation" && endpoints.includes(event.endpoint) && juju.relation ? juju.relation.id : null;
+}
+
 /**
  * The consumer relation and unit whose new data Juju runs this hook for (unit null: the requirer
  * application's data), or null when the hook is not about a consumer's data.
  */
 export function announcedChange(hook: Hook, endpoints: readonly string[] = VAULT_KV_ENDPOINTS): { relationId: number; unit: string | null } | null {
-  const { event, juju } = hook;
-  return event.type === "relation" && endpoints.includes(event.endpoint) && (event.kind === "joined" || event.kind === "changed") && juju.relation
-    ? { relationId: juju.relation.id, unit: juju.remoteUnit }
-    : null;
+  const relationId = consumerRelationOf(hook, endpoints);
+  const kind = hook.event.type === "relation" ? hook.event.kind : null;
+  return relationId !== null && (kind === "joined" || kind === "changed") ? { relationId, unit: hook.juju.remoteUnit } : null;
 }
 
 /**

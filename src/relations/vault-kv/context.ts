@@ -10,7 +10,7 @@ import { VaultNotInitialisedError, VaultRequestError, VaultSealedError } from ".
 import { blocked } from "../../status.js";
 import type { Ledger } from "./ledger.js";
 import { UnsafeNameError } from "./naming.js";
-import type { RequestLimits } from "./requests.js";
+import type { Parsed, RequestLimits } from "./requests.js";
 import type { Tenancy } from "./tenants.js";
 import type { AwaitingRequirers } from "./awaiting.js";
 import { MountConflictError } from "./vault-objects.js";
@@ -77,4 +77,14 @@ export function refuse(ctx: ServeContext, relation: ConsumerRelation, unit: stri
   const text = reason.startsWith(`${unit}:`) ? reason : `${unit}: ${reason}`;
   ctx.hook.log.warn(`vault-kv (${relation.endpoint}:${relation.id}) refused: ${text}`);
   ctx.verdicts.push(blocked(`vault-kv request refused: ${text}`));
+}
+
+/**
+ * A unit whose data makes no valid request: refused (status and log) when it is invalid, and left
+ * unread until the requirer changes it (awaiting.ts). What it had, if anything, the dialect keeps.
+ */
+export function awaitValidRequest(ctx: ServeContext, relation: ConsumerRelation, unit: string, key: string, parsed: Exclude<Parsed<unknown>, { kind: "valid" }>): void {
+  const reason = parsed.kind === "invalid" ? parsed.reason : null;
+  if (reason) refuse(ctx, relation, unit, reason);
+  ctx.awaiting.await(key, reason);
 }

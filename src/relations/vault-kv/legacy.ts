@@ -7,7 +7,7 @@ import { generateWrappedSecretId } from "../../vault/approle.js";
 import { wrappingTokenAlive } from "../../vault/sys.js";
 import type { Hook } from "../../hook.js";
 import { changedKeys, relationGet, relationSet } from "../../juju/index.js";
-import { bindCidrs, isConsumerFault, refuse, type ConsumerRelation, type ServeContext } from "./context.js";
+import { awaitValidRequest, bindCidrs, isConsumerFault, refuse, type ConsumerRelation, type ServeContext } from "./context.js";
 import { inputsHash, liveSecretIds, retireRole, secretIdMetadata } from "./credentials.js";
 import { ledgerKey } from "./ledger.js";
 import { markedForRetirement } from "./retirements.js";
@@ -49,8 +49,7 @@ export async function serveLegacy(ctx: ServeContext, relation: ConsumerRelation)
     const parsed = parseLegacyRequest(unit, bag, ctx.limits);
     if (parsed.kind !== "valid") {
       // Refused or incomplete, the new request changes nothing: what the unit had it keeps.
-      if (parsed.kind === "invalid") refuse(ctx, relation, unit, parsed.reason);
-      ctx.awaiting.await(key, parsed.kind === "invalid" ? parsed.reason : null);
+      awaitValidRequest(ctx, relation, unit, key, parsed);
       if (record) {
         wanted.add(key);
         keep(record.credentialKey);

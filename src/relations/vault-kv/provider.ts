@@ -145,7 +145,7 @@ const keysOfRelation = (ledger: Ledger, relationId: number) => Object.keys(ledge
  * token is due.
  */
 async function settled(ctx: ServeContext, scope: LookScope, relationId: number): Promise<Verdict[] | null> {
-  if (scope.full || scope.changed?.relationId === relationId || scope.about === relationId) return null;
+  if (scope.full || scope.about === relationId) return null;
   const known = recall("consumers") ?? (scope.about !== null ? lastHookFinding("consumers") : undefined);
   const verdicts = known?.[String(relationId)];
   if (!verdicts) return null;

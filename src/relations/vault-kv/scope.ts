@@ -9,7 +9,7 @@ import type { Hook } from "../../hook.js";
 import { listRoles } from "../../vault/approle.js";
 import type { VaultClient } from "../../vault/client.js";
 import { listPolicies } from "../../vault/sys.js";
-import { announcedChange } from "./awaiting.js";
+import { announcedChange, consumerRelationOf } from "./awaiting.js";
 import type { Ledger } from "./ledger.js";
 import { CONSUMER_APPROLE_MOUNT } from "./vault-objects.js";
 
@@ -22,7 +22,7 @@ export interface LookScope {
   full: boolean;
   /** The consumer relation whose data this hook is about, and its unit (null: its app's data). */
   changed: { relationId: number; unit: string | null } | null;
-  /** The consumer relation this relation hook is about (joined, changed, departed, broken), if any. */
+  /** The consumer relation this relation hook is about (any kind; `changed`'s, when that is set), if any. */
   about: number | null;
   /** Units rechecked against Vault though their inputs did not change. */
   recheck: Set<string>;
@@ -54,8 +54,7 @@ export async function lookScope(hook: Hook, vault: VaultClient, ledger: Ledger, 
     }
     for (const key of drifted) recheck.add(key);
   }
-  const about = event.type === "relation" && endpoints.includes(event.endpoint) && hook.juju.relation ? hook.juju.relation.id : null;
-  return { full: everything, changed, about, recheck, firstLogin };
+  return { full: everything, changed, about: consumerRelationOf(hook, endpoints), recheck, firstLogin };
 }
 
 /** A fingerprint of everything a unit's Vault objects depend on: its bag, its application's, the config. */

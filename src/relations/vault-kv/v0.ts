@@ -7,7 +7,7 @@ import { changedKeys, relationGet, relationSet, secretGrant } from "../../juju/i
 import { kvCredentialsLabel } from "../../secrets/catalog.js";
 import type { IssuedCredential } from "../../secrets/ledger.js";
 import { applyRotationPolicy, publishCredentialRevision } from "../../secrets/publish.js";
-import { bindCidrs, isConsumerFault, refuse, type ConsumerRelation, type ServeContext } from "./context.js";
+import { awaitValidRequest, bindCidrs, isConsumerFault, refuse, type ConsumerRelation, type ServeContext } from "./context.js";
 import { inputsHash, retireRole, secretIdMetadata } from "./credentials.js";
 import { ledgerKey, type ConsumerRecord } from "./ledger.js";
 import { v0MountName, v0RoleName } from "./naming.js";
@@ -49,8 +49,7 @@ export async function serveV0(ctx: ServeContext, relation: ConsumerRelation): Pr
       seen.set(unit, fingerprint!);
     } else {
       // Refused or incomplete, the new request changes nothing: what the unit had it keeps.
-      if (parsed.kind === "invalid") refuse(ctx, relation, unit, parsed.reason);
-      ctx.awaiting.await(key, parsed.kind === "invalid" ? parsed.reason : null);
+      awaitValidRequest(ctx, relation, unit, key, parsed);
       if (record) {
         wanted.add(key);
         kept.push(record);
