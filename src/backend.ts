@@ -28,7 +28,7 @@ export interface VaultBackend {
 export async function localBackend(hook: Hook): Promise<VaultBackend> {
   const workload = await reconcileWorkload(hook);
   const endpoint = workload.endpoint;
-  const vault = endpoint ? new VaultClient({ url: endpoint.url, caPem: endpoint.caPem }) : null;
+  const vault = endpoint ? new VaultClient({ url: endpoint.url, caPem: endpoint.caPem, ...(endpoint.socketPath ? { socketPath: endpoint.socketPath } : {}) }) : null;
   return {
     mode: "local",
     endpoint,

@@ -1,6 +1,7 @@
 // The local Vault workload on this unit: the snap, TLS material, where it stores its data (storage.ts),
 // the rendered config and the service. Files are rewritten and Vault restarted only when what they
 // should hold changed.
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Hook } from "./hook.js";
 import { memoTrusted, recall, remember } from "./hook-memo.js";
@@ -9,7 +10,8 @@ import { networkGet, openPort, secretAdd, secretGet, SecretNotFoundError, setWor
 import { VAULT_CA_LABEL } from "./secrets/catalog.js";
 import { blocked, waiting, type Verdict } from "./status.js";
 import { canLockMemory, readFileOrNull, writeFileIfChanged } from "./vault/files.js";
-import { renderVaultConfig, type EtcdStorage } from "./vault/hcl.js";
+import { renderVaultConfig, withoutLocalListener, type EtcdStorage } from "./vault/hcl.js";
+import { prepareLocalSocket, socketAnswers } from "./vault/local-socket.js";
 import { VaultClient } from "./vault/client.js";
 import { installRestartTrigger, startedByCharm, takeRestartedFlag } from "./restart-trigger.js";
 import { moveToEtcd, planStorage, recordOnEtcd } from "./storage.js";
@@ -27,6 +29,8 @@ export interface VaultEndpoint {
   url: string;
   caPem: string;
   address: string;
+  /** The local Vault's Unix socket, when it listens there: the charm's own requests go through it. */
+  socketPath?: string;
 }
 
 export interface WorkloadResult {
@@ -179,6 +183,7 @@ export async function reconcileWorkload(hook: Hook): Promise<WorkloadResult> {
   const paths = vaultPaths();
   const url = `https://${address}:${VAULT_API_PORT}`;
   const certChanged = await ensureServerCertificate(ca, address, hook);
+  const localSocket = prepareLocalSocket(paths.localSocket);
   const render = (etcd: EtcdStorage | null): string =>
     renderVaultConfig({
       address,
@@ -193,6 +198,7 @@ export async function reconcileWorkload(hook: Hook): Promise<WorkloadResult> {
       maxLeaseTtl: hook.config.maxLeaseTtl,
       logLevel: hook.config.logLevel,
       disableMlock: build.implementation === "openbao" ? null : !canLockMemory(),
+      localSocket,
     });
   let etcd = storage.etcd;
   if (etcd && storage.move) {
@@ -209,7 +215,13 @@ export async function reconcileWorkload(hook: Hook): Promise<WorkloadResult> {
       etcd = null;
     }
   }
-  const configChanged = writeFileIfChanged(paths.configFile, render(etcd), 0o600);
+  const previousConfig = readFileOrNull(paths.configFile);
+  const config = render(etcd);
+  let configChanged = writeFileIfChanged(paths.configFile, config, 0o600);
+  if (configChanged && previousConfig !== null && withoutLocalListener(previousConfig) === withoutLocalListener(config)) {
+    hook.log.info("Vault's configuration now has the charm's local socket, which Vault opens at its next start (no restart for it alone)");
+    configChanged = false;
+  }
   if (writeFileIfChanged(paths.systemdUnit, renderVaultUnit(paths.configFile, installRestartTrigger(hook)), 0o644)) {
     service.reloadSystemdUnits();
     service.enableVaultService();
@@ -218,7 +230,9 @@ export async function reconcileWorkload(hook: Hook): Promise<WorkloadResult> {
   // Restarted by systemd behind the charm's back (src/restart-trigger.ts): it may not answer yet.
   if (takeRestartedFlag()) result.restarted = true;
   let started = false;
-  if (!service.isVaultServiceActive()) {
+  // Vault listening on its socket runs; systemd is asked only when it does not answer there.
+  const listening = localSocket !== null && existsSync(localSocket) && (await socketAnswers(localSocket));
+  if (!listening && !service.isVaultServiceActive()) {
     hook.log.info("starting Vault");
     startedByCharm(service.startVaultService);
     openPort(VAULT_API_PORT);
@@ -237,6 +251,9 @@ export async function reconcileWorkload(hook: Hook): Promise<WorkloadResult> {
     return result;
   }
   if (etcd) recordOnEtcd(hook, etcd);
-  result.endpoint = { url, caPem: ca.certPem, address };
+  // The socket, when Vault answered there or was just (re)started with this config (which has it);
+  // otherwise (a Vault started before the charm rendered the socket, or a stale socket file) TCP.
+  const overSocket = localSocket !== null && (listening || started);
+  result.endpoint = { url, caPem: ca.certPem, address, ...(overSocket ? { socketPath: localSocket } : {}) };
   return result;
 }

@@ -13,6 +13,11 @@ export interface VaultClientOptions {
   token?: string;
   /** Source address for requests, so CIDR-bound credentials are used from the right address. */
   localAddress?: string;
+  /**
+   * The local Vault's Unix socket, used instead of `url`'s host and port (TLS and all) by a client
+   * that needs no source address: the charm's own requests to the Vault on its machine.
+   */
+  socketPath?: string;
   timeoutMs?: number;
 }
 
@@ -36,14 +41,14 @@ class VaultResponseError extends Error {
 
 export class VaultClient {
   /** Transport options shared by every call. */
-  private readonly transport: { ca?: string; agentOptions?: { localAddress: string }; timeout: number };
+  private readonly transport: { ca?: string; agentOptions?: { localAddress: string }; socketPath?: string; timeout: number };
   readonly url: string;
 
   constructor(private readonly options: VaultClientOptions) {
     this.url = options.url.replace(/\/$/, "");
     this.transport = {
       ...(options.caPem ? { ca: options.caPem } : {}),
-      ...(options.localAddress ? { agentOptions: { localAddress: options.localAddress } } : {}),
+      ...(options.localAddress ? { agentOptions: { localAddress: options.localAddress } } : options.socketPath ? { socketPath: options.socketPath } : {}),
       timeout: options.timeoutMs ?? 30_000,
     };
   }

@@ -29,6 +29,8 @@ export interface VaultServerConfig {
   logLevel: string;
   /** null: leave the line out (OpenBao refuses to start with any disable_mlock setting). */
   disableMlock: boolean | null;
+  /** A Unix socket for the charm's own requests (in a directory only root may enter); null: none. */
+  localSocket: string | null;
 }
 
 const q = (value: string): string => JSON.stringify(value);
@@ -50,6 +52,23 @@ function etcdStanza(stanza: string, etcd: EtcdStorage): string[] {
 /** The `vault operator migrate` configuration that copies file storage into etcd. */
 export function renderMigrationConfig(fileStoragePath: string, etcd: EtcdStorage): string {
   return ["# Rendered by the vault charm for one storage move; removed afterwards.", 'storage_source "file" {', `  path = ${q(fileStoragePath)}`, "}", ...etcdStanza("storage_destination", etcd), ""].join("\n");
+}
+
+/**
+ * The charm's own listener: plain HTTP on a Unix socket in a 0700 directory, so a hook reaches its
+ * local Vault without loading TLS or making a handshake. No socket_mode/user/group: Vault applies
+ * those only all three together, with a chown a confined snap may not be allowed; the directory
+ * is what keeps others out.
+ */
+const localListener = (socket: string): string[] => ['listener "unix" {', `  address = ${q(socket)}`, "}", ""];
+
+/**
+ * The configuration without the local socket's listener: a config that differs from the running
+ * one in that listener alone needs no restart (Vault opens it at its next start), so upgrading the
+ * charm does not seal every unit of a running cluster.
+ */
+export function withoutLocalListener(config: string): string {
+  return config.replace(/^listener "unix" \{\n(?:[^}\n]*\n)*?\}\n\n/m, "");
 }
 
 export function renderVaultConfig(c: VaultServerConfig): string {
@@ -76,6 +95,7 @@ export function renderVaultConfig(c: VaultServerConfig): string {
     '  tls_min_version = "tls12"',
     "}",
     "",
+    ...(c.localSocket ? localListener(c.localSocket) : []),
     ...storage,
     "",
   ].join("\n");

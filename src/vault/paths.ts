@@ -12,6 +12,8 @@ export interface VaultPaths {
   configFile: string;
   tlsDir: string;
   fileStorageDir: string;
+  /** Vault's Unix socket for the charm's own requests, in a directory only root may enter. */
+  localSocket: string;
   systemdUnit: string;
   /** The charm's own unit-local state (not Vault's), e.g. the external-Vault login token. */
   charmState: string;
@@ -24,6 +26,7 @@ export function vaultPaths(): VaultPaths {
     configFile: join(common, "vault.hcl"),
     tlsDir: join(common, "certs"),
     fileStorageDir: join(common, "data"),
+    localSocket: join(common, "run", "vault.sock"),
     systemdUnit: join(machineRoot(), "etc/systemd/system/vault.service"),
     charmState: join(machineRoot(), "var/lib/vault-charm"),
   };

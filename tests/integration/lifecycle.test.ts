@@ -1,7 +1,7 @@
 // The charm's Vault lifecycle through the simulator on a real server: install, TLS, initialise,
 // unseal from unseal-keys (again after every restart), authorise, restarts only on change, and no
 // secret left anywhere it does not belong.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -117,6 +117,45 @@ for (const impl of implementations()) {
       await sim.setConfig("vault", { "log-level": "debug" });
       expect(serviceEvents(sim, "vault/0").slice(before)).toEqual(["stop", "start", "restart"]);
       expect(healthyStatus(sim, "vault/0").message).toBe("Unsealed (active)");
+    });
+
+    it("reaches its Vault over a root-only Unix socket, and adds it to a running Vault without restarting it", async () => {
+      const unit = sim.unit("vault/0");
+      const common = join(unit.dataDir, "var/snap/vault/common");
+      const configFile = join(common, "vault.hcl");
+      expect(statSync(join(common, "run")).mode & 0o777).toBe(0o700);
+      expect(statSync(join(common, "run/vault.sock")).isSocket()).toBe(true);
+      const isActiveCalls = () => readFileSync(join(unit.dataDir, "shim-calls.log"), "utf8").split("\n").filter((l) => l.includes("is-active")).length;
+      // Vault answering on its socket is known to run: systemd is not asked.
+      let asked = isActiveCalls();
+      await sim.runHook("vault/0", "update-status");
+      expect(isActiveCalls()).toBe(asked);
+      expect(healthyStatus(sim, "vault/0").message).toBe("Unsealed (active)");
+
+      // A Vault started by an earlier version of the charm, from a config without the socket, and
+      // killed so its socket file stays behind, refusing connections.
+      const full = readFileSync(configFile, "utf8");
+      writeFileSync(configFile, full.replace(/listener "unix" \{\n[^}]*\}\n\n/, ""));
+      await sim.crashWorkload("vault/0", "vault", "SIGKILL");
+      await new Promise((r) => setTimeout(r, 1500)); // systemd's Restart=on-failure
+      expect(existsSync(join(common, "run/vault.sock"))).toBe(true);
+      const before = serviceEvents(sim, "vault/0").length;
+      asked = isActiveCalls();
+      await sim.runHook("vault/0", "upgrade-charm");
+      // The listener is back in the file, Vault was not restarted for it, and the hook went over TCP.
+      expect(readFileSync(configFile, "utf8")).toBe(full);
+      expect(serviceEvents(sim, "vault/0").slice(before).filter((e) => e !== "restart-on-failure")).toEqual([]);
+      expect(isActiveCalls()).toBeGreaterThan(asked);
+      expect(healthyStatus(sim, "vault/0").message).toBe("Unsealed (active)");
+
+      // Vault's next start opens the socket, and hooks use it again.
+      await sim.crashWorkload("vault/0", "vault", "SIGKILL");
+      await new Promise((r) => setTimeout(r, 1500));
+      await sim.runHook("vault/0", "update-status");
+      expect(healthyStatus(sim, "vault/0").message).toBe("Unsealed (active)");
+      asked = isActiveCalls();
+      await sim.runHook("vault/0", "update-status");
+      expect(isActiveCalls()).toBe(asked);
     });
 
     it("unseals itself after Vault restarts behind its back, with no operator step", async () => {

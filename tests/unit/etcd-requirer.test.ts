@@ -69,7 +69,7 @@ describe("parseProviderAnswer", () => {
 describe("Vault's etcd storage configuration", () => {
   const etcd = { endpoints: ["https://10.0.0.1:2379"], prefix: "/vault/vault-0123abcd/", caFile: "/c/ca.pem", certFile: "/c/client.pem", keyFile: "/c/client.key" };
   it("renders storage with the HA lock, API v3 and mutual TLS", () => {
-    const hcl = renderVaultConfig({ address: "10.0.0.9", apiPort: 8200, clusterPort: 8201, tlsCertFile: "/t/c", tlsKeyFile: "/t/k", fileStoragePath: "/d", raftNodeId: null, etcd, defaultLeaseTtl: "1h", maxLeaseTtl: "2h", logLevel: "info", disableMlock: true });
+    const hcl = renderVaultConfig({ address: "10.0.0.9", apiPort: 8200, clusterPort: 8201, tlsCertFile: "/t/c", tlsKeyFile: "/t/k", fileStoragePath: "/d", raftNodeId: null, etcd, defaultLeaseTtl: "1h", maxLeaseTtl: "2h", logLevel: "info", disableMlock: true, localSocket: null });
     expect(hcl).toContain('storage "etcd" {\n  address    = "https://10.0.0.1:2379"\n  path       = "/vault/vault-0123abcd/"\n  etcd_api   = "v3"\n  ha_enabled = "true"');
     expect(hcl).toContain('tls_key_file  = "/c/client.key"');
     expect(hcl).not.toContain('storage "file"');
