@@ -7,7 +7,7 @@
 // revoke it. The unit can read the credentials the token came from anyway, so keeping it on disk
 // widens nothing, and its TTL bounds a token whose file never got written (a hook killed between
 // its login and the write).
-import { createHash } from "node:crypto";
+import { sha256Hex } from "./lazy-builtins.js";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "./juju/index.js";
@@ -19,7 +19,7 @@ import { lookupSelf, renewSelf, revokeSelf, type TokenInfo } from "./vault/sys.j
 
 /** A one-way digest of credentials, so a store can tell they changed without holding them. */
 export function credentialsDigest(fields: string[]): string {
-  return createHash("sha256").update(fields.join("\0")).digest("hex");
+  return sha256Hex(fields.join("\0"));
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;

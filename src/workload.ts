@@ -18,7 +18,7 @@ import { moveToEtcd, planStorage, recordOnEtcd } from "./storage.js";
 import { vaultPaths } from "./vault/paths.js";
 import * as service from "./vault/service.js";
 import { renderVaultUnit } from "./vault/systemd.js";
-import { createCharmCa, issueServerCertificate, serverCertificateIsCurrent, type KeyedCertificate } from "./vault/tls.js";
+import { createCharmCa, issueServerCertificate, serverCertificateRenewalDue, type KeyedCertificate } from "./vault/tls.js";
 
 export const VAULT_API_PORT = 8200;
 export const VAULT_CLUSTER_PORT = 8201;
@@ -87,12 +87,25 @@ async function caInUse(hook: Hook): Promise<CaInUse | null> {
 }
 
 /** Keeps the unit's server certificate signed by the current CA and covering its address. */
+/**
+ * The certificate check (X.509 parsing and a signature check, and node:crypto to load), or what the
+ * last hook found for the very same certificate, CA and address: update-status takes that as given.
+ */
+function certificateIsCurrent(certPem: string, caPem: string, address: string): boolean {
+  const known = recall("serverCertificate");
+  const same = known && known.cert === certPem && known.ca === caPem && known.address === address && typeof known.renewalDueMs === "number";
+  const due = same ? known.renewalDueMs : serverCertificateRenewalDue(certPem, caPem, [address]);
+  if (due === null) return false;
+  remember("serverCertificate", { cert: certPem, ca: caPem, address, renewalDueMs: due });
+  return Date.now() < due;
+}
+
 async function ensureServerCertificate(ca: CaInUse, address: string, hook: Hook): Promise<boolean> {
   const paths = vaultPaths();
   const certFile = join(paths.tlsDir, "vault.crt");
   const current = readFileOrNull(certFile);
   const caChanged = writeFileIfChanged(join(paths.tlsDir, "ca.crt"), ca.certPem, 0o644);
-  if (current && !caChanged && serverCertificateIsCurrent(current, ca.certPem, [address])) return false;
+  if (current && !caChanged && certificateIsCurrent(current, ca.certPem, address)) return false;
   const keyed = await ca.keyed();
   if (!keyed) return false; // the CA secret cannot be read now: the next hook looks again
   writeFileIfChanged(join(paths.tlsDir, "ca.crt"), keyed.certPem, 0o644);

@@ -1,6 +1,6 @@
 // The charm's own PKI for Vault's API: one CA per application (kept by the leader in a Juju
 // secret) and one server certificate per unit, with the unit's addresses in its SANs.
-import { generateKeyPairSync, randomBytes, X509Certificate } from "node:crypto";
+import { nodeCrypto } from "../lazy-builtins.js";
 import type Forge from "node-forge";
 
 type ForgeModule = typeof Forge;
@@ -25,7 +25,7 @@ const RENEW_BEFORE_DAYS = 30;
 
 function newKeyPair(forge: ForgeModule): { forgeKeys: Forge.pki.rsa.KeyPair; keyPem: string } {
   // Node's native generator: forge's pure-JS one takes seconds for 2048 bits.
-  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const { privateKey, publicKey } = nodeCrypto().generateKeyPairSync("rsa", { modulusLength: 2048 });
   const keyPem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
   const publicPem = publicKey.export({ type: "spki", format: "pem" }).toString();
   return {
@@ -39,7 +39,7 @@ function newKeyPair(forge: ForgeModule): { forgeKeys: Forge.pki.rsa.KeyPair; key
 
 function serialNumber(): string {
   // Positive 128-bit serial: clear the top bit so DER does not read it as negative.
-  const bytes = randomBytes(16);
+  const bytes = nodeCrypto().randomBytes(16);
   bytes[0] = bytes[0]! & 0x7f;
   return bytes.toString("hex");
 }
@@ -108,20 +108,30 @@ export async function issueServerCertificate(ca: KeyedCertificate, identity: Ser
 }
 
 /**
+ * When a unit's server certificate is due to be replaced (ms since the epoch, RENEW_BEFORE_DAYS
+ * before it expires), if it is signed by the CA and covers every address the unit serves on;
+ * null when it is not, or is not a certificate.
+ */
+export function serverCertificateRenewalDue(certPem: string, caPem: string, ipAddresses: string[]): number | null {
+  try {
+    const cert = new (nodeCrypto().X509Certificate)(certPem);
+    const ca = new (nodeCrypto().X509Certificate)(caPem);
+    if (!cert.verify(ca.publicKey)) return null;
+    const sans = cert.subjectAltName ?? "";
+    if (!ipAddresses.every((ip) => sans.includes(`IP Address:${ip}`))) return null;
+    return new Date(cert.validTo).getTime() - RENEW_BEFORE_DAYS * DAY_MS;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Whether a unit's server certificate can stay: signed by the current CA, covering every address
  * the unit serves on, and not close to expiry.
  */
 export function serverCertificateIsCurrent(certPem: string, caPem: string, ipAddresses: string[], now = new Date()): boolean {
-  try {
-    const cert = new X509Certificate(certPem);
-    const ca = new X509Certificate(caPem);
-    if (!cert.verify(ca.publicKey)) return false;
-    if (new Date(cert.validTo).getTime() - now.getTime() < RENEW_BEFORE_DAYS * DAY_MS) return false;
-    const sans = cert.subjectAltName ?? "";
-    return ipAddresses.every((ip) => sans.includes(`IP Address:${ip}`));
-  } catch {
-    return false;
-  }
+  const due = serverCertificateRenewalDue(certPem, caPem, ipAddresses);
+  return due !== null && now.getTime() < due;
 }
 
 export const CLIENT_LIFETIME_DAYS = 90;

@@ -2,14 +2,8 @@
 // with our CA and a chosen source address, or over the local Vault's Unix socket, not a general HTTP
 // library (axios, with form-data, proxies and redirects, cost ~100 ms at every hook's start).
 import http from "node:http";
-import { createRequire } from "node:module";
 import { connect } from "node:net";
-
-// node:https brings node:tls (about 12 ms of a hook's start on the pinned runtime): loaded by the
-// first https request, so a hook that speaks to its local Vault over the socket never loads it.
-const load = createRequire(import.meta.url);
-let https: typeof import("node:https") | undefined;
-const httpsModule = () => (https ??= load("node:https") as typeof import("node:https"));
+import { nodeHttps } from "../lazy-builtins.js";
 
 /** One request (option names from request-promise, which the transport once stood in for). */
 export interface TransportRequest {
@@ -69,7 +63,7 @@ export function send(options: TransportRequest): Promise<TransportResponse> {
         // every request, whose IPv6 check compiles a regular expression (4-5 ms of a hook).
         http.request({ ...common, path: `${url.pathname}${url.search}`, createConnection: () => connect(options.socketPath!) }, onResponse)
       : url.protocol === "https:"
-        ? httpsModule().request(url, { ...common, ...(options.ca ? { ca: options.ca } : {}) }, onResponse)
+        ? nodeHttps().request(url, { ...common, ...(options.ca ? { ca: options.ca } : {}) }, onResponse)
         : http.request(url, common, onResponse);
     request.setTimeout(options.timeout ?? 10_000, () => request.destroy(new TransportError(`no answer within ${options.timeout ?? 10_000} ms`, "ETIMEDOUT")));
     request.on("error", reject);

@@ -6,7 +6,7 @@
 // trusts exactly what it holds). Rotation is two-phase so no unit is ever locked out: the new
 // certificate is added to `etcd-mtls` beside the old one; each unit reports in its peer databag which
 // certificate it uses; the old one leaves `etcd-mtls` once no unit does.
-import { createHash, X509Certificate } from "node:crypto";
+import { nodeCrypto, sha256Hex } from "../../lazy-builtins.js";
 import type { Hook } from "../../hook.js";
 import type { JujuContext } from "../../juju/index.js";
 import { changedKeys, relationGet, relationSet, secretAdd, secretGet, secretGrant, secretInfoGet, SecretNotFoundError, secretSet } from "../../juju/index.js";
@@ -40,7 +40,7 @@ export function etcdNames(juju: Pick<JujuContext, "appName" | "modelUuid">): Etc
 }
 
 export function certificateFingerprint(pem: string): string {
-  return createHash("sha256").update(new X509Certificate(pem).raw).digest("hex").slice(0, 32);
+  return sha256Hex(new (nodeCrypto().X509Certificate)(pem).raw).slice(0, 32);
 }
 
 function readOwned(label: string): Record<string, string> | null {
@@ -61,7 +61,7 @@ export function readIdentity(): ClientIdentity | null {
 }
 
 function validityOf(certPem: string): { from: Date; until: Date } {
-  const cert = new X509Certificate(certPem);
+  const cert = new (nodeCrypto().X509Certificate)(certPem);
   return { from: new Date(cert.validFrom), until: new Date(cert.validTo) };
 }
 

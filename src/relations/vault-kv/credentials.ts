@@ -1,6 +1,6 @@
 // Consumer secret-ids carry the charm's generation number in their Vault metadata, so the charm
 // can tell which credential is current and retire older ones without guessing.
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../../lazy-builtins.js";
 import { destroySecretIdByAccessor, listSecretIdAccessors, lookupSecretIdByAccessor } from "../../vault/approle.js";
 import type { VaultClient } from "../../vault/client.js";
 import { isWorkerSecretId } from "../../worker-secret-ids.js";
@@ -19,7 +19,7 @@ export interface LiveSecretId {
 }
 
 export function inputsHash(inputs: unknown): string {
-  return createHash("sha256").update(JSON.stringify(inputs)).digest("hex").slice(0, 16);
+  return sha256Hex(JSON.stringify(inputs)).slice(0, 16);
 }
 
 export function secretIdMetadata(unit: string, generation: number, issue?: string): Record<string, string> {

@@ -1,7 +1,7 @@
 // The legacy vault-kv dialect (endpoint `secrets`): per requirer unit a KV v1 backend, a policy, an
 // AppRole bound to the unit's addresses and a response-wrapped secret-id, all published JSON-encoded
 // in the leader's unit databag (DESIGN.md §3).
-import { randomBytes } from "node:crypto";
+import { nodeCrypto } from "../../lazy-builtins.js";
 import { endpointRelationIds, recall, remember } from "../../hook-memo.js";
 import { generateWrappedSecretId } from "../../vault/approle.js";
 import { wrappingTokenAlive } from "../../vault/sys.js";
@@ -136,7 +136,7 @@ async function serveLegacyUnit(
   let retiring = record && record.role === role ? (record.retiring ?? []) : [];
   if (reissue) {
     generation += 1;
-    const issue = randomBytes(8).toString("hex");
+    const issue = nodeCrypto().randomBytes(8).toString("hex");
     const issued = await generateWrappedSecretId(vault, CONSUMER_APPROLE_MOUNT, role, hook.config.wrapTtl, {
       cidrs,
       tokenBoundCidrs: cidrs,

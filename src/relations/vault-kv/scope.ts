@@ -4,7 +4,7 @@
 // looked at again when the charm, the config or the leader changes; drift in Vault (a role or
 // policy removed by hand) is found by two LISTs on update-status; legacy credentials not yet seen in
 // use are checked a few at a time on update-status (that is how a stolen token is noticed).
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../../lazy-builtins.js";
 import type { Hook } from "../../hook.js";
 import { listRoles } from "../../vault/approle.js";
 import type { VaultClient } from "../../vault/client.js";
@@ -62,5 +62,5 @@ export function inputsFingerprint(hook: Hook, unitBag: Record<string, string>, a
   const c = hook.config;
   const sorted = (bag: Record<string, string>) => Object.keys(bag).sort().map((k) => [k, bag[k]]);
   const config = [c.kvMountPrefix, c.tokenTtl, c.wrapTtl, c.bindCidr, c.kvSharedBackends, c.kvBindMinPrefix];
-  return createHash("sha256").update(JSON.stringify([sorted(unitBag), sorted(appBag), config])).digest("hex").slice(0, 16);
+  return sha256Hex(JSON.stringify([sorted(unitBag), sorted(appBag), config])).slice(0, 16);
 }

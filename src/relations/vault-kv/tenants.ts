@@ -15,7 +15,7 @@
 //   one unit's, unless the other holder is bound to the same address (the same machine).
 // - AppRoles and policies are named per consumer unit; a name already held by another unit's
 //   record gets a fallback name, so two identities never share a role.
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../../lazy-builtins.js";
 import { peerAppValue, setPeerAppValues } from "../peers.js";
 import type { MountInfo } from "../../vault/sys.js";
 import type { Ledger } from "./ledger.js";
@@ -38,7 +38,7 @@ export function mountDescription(app: string): string {
   return `vault-kv for ${app} (managed by the vault charm)`;
 }
 
-const shortHash = (...parts: string[]) => createHash("sha256").update(parts.join("\n")).digest("hex").slice(0, 8);
+const shortHash = (...parts: string[]) => sha256Hex(parts.join("\n")).slice(0, 8);
 
 /** `<name>-<hash>`, cut so it stays a valid managed name. */
 function fallbackName(preferred: string, ...identity: string[]): string {
