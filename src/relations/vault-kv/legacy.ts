@@ -116,7 +116,7 @@ async function serveLegacyUnit(
   let healPending = record?.healPending ?? false;
   let confirmed = record?.confirmed ?? false;
   if (!reissue) {
-    const state = await publishedState(ctx, role, unit, generation, published as string);
+    const state = await publishedState(ctx, role, unit, generation, published as string, confirmed);
     if (state === "used") {
       healPending = false;
       confirmed = true;
@@ -188,7 +188,7 @@ export async function firstLoginsSettled(ctx: ServeContext, relationId: number, 
     const token = record.credentialKey ? own[`${record.credentialKey}_token`] : undefined;
     const published = token ? jsonOrRaw(token) : null;
     if (typeof published !== "string") return false;
-    const state = await publishedState(ctx, record.role, record.unit, record.generation, published);
+    const state = await publishedState(ctx, record.role, record.unit, record.generation, published, record.confirmed ?? false);
     if (reissueDue(state, record.healPending ?? false)) return false;
     if (state === "used") {
       record.confirmed = true;
@@ -213,15 +213,21 @@ type PublishedState = "gone" | "worn" | "waiting" | "used" | "unwrapped-unused";
  */
 const reissueDue = (state: PublishedState, healPending: boolean) => state === "gone" || state === "worn" || (state === "unwrapped-unused" && !healPending);
 
-/** Where the current generation's credential stands, from Vault's side. */
-async function publishedState(ctx: ServeContext, role: string, unit: string, generation: number, token: string): Promise<PublishedState> {
+/**
+ * Where the current generation's credential stands, from Vault's side. A token still wrapped is
+ * waiting, whatever its secret-id's state (nobody logs in with it before unwrapping). That is asked
+ * first while the unit has not been seen logging in, one request for each unit of a fleet that has
+ * not unwrapped yet, looked at in turn in every update-status; and last once it has.
+ */
+async function publishedState(ctx: ServeContext, role: string, unit: string, generation: number, token: string, seenInUse: boolean): Promise<PublishedState> {
+  if (!seenInUse && (await wrappingTokenAlive(ctx.vault, token))) return "waiting";
   const current = (await liveSecretIds(ctx.vault, role)).find((s) => s.generation === generation && s.unit === unit);
-  if (!current) return (await wrappingTokenAlive(ctx.vault, token)) ? "waiting" : "gone";
   // Issued by an earlier version with unlimited uses: nothing to tell from.
-  if (current.numUses === 0) return "used";
-  if (current.numUses < LEGACY_SECRET_ID_USES / 2) return "worn";
-  if (current.numUses < LEGACY_SECRET_ID_USES) return "used";
-  return (await wrappingTokenAlive(ctx.vault, token)) ? "waiting" : "unwrapped-unused";
+  if (current?.numUses === 0) return "used";
+  if (current && current.numUses < LEGACY_SECRET_ID_USES / 2) return "worn";
+  if (current && current.numUses < LEGACY_SECRET_ID_USES) return "used";
+  if (seenInUse && (await wrappingTokenAlive(ctx.vault, token))) return "waiting";
+  return current ? "unwrapped-unused" : "gone";
 }
 
 /**
