@@ -5,11 +5,11 @@
 // config or addresses, relation hooks for relations created, changed, departed or broken,
 // leader-elected for new leadership, secret hooks for new revisions, and nothing at all runs while
 // a hook has failed (juju/juju internal/worker/uniter/resolver.go: NextOp and nextOp, "UpdateStatus
-// hook runs if nothing else needs to"). So the relations, address, secret revisions and
+// hook runs if nothing else needs to"). So the config, relations, address, secret revisions and
 // consumer data an update-status would read are those the last other hook saw. (The update-status
 // the charm asks for through juju-exec when systemd restarts Vault may run while hooks are pending:
 // they still run after it, and see for themselves.) The memo holds only what no secret is made of
-// (relation ids, the unit's address, the vault snap, the server certificate,
+// (relation ids, the unit's address, the config, the vault snap, the server certificate,
 // statuses and verdicts); it is
 // - trusted only in update-status, when the hook before ended cleanly (src/unfinished-hook.ts) and
 //   leadership is what it was; other hooks may take single findings from it on the same terms, where
@@ -49,6 +49,11 @@ export interface HookMemo {
   withdrawn?: boolean;
   /** The server certificate (public, as are its CA and address) and when it is due for renewal. */
   serverCertificate?: { cert: string; ca: string; address: string; renewalDueMs: number };
+  /**
+   * The charm's config as config-get gave it. Config options hold no secret: those of type secret
+   * hold a secret's URI, never its content.
+   */
+  config?: Record<string, unknown>;
   /** The statuses this unit last set. */
   status?: { unit: Verdict; app: Verdict | null };
 }

@@ -4,7 +4,7 @@ import { handleEvent, publishStatus } from "./charm.js";
 import { parseConfig } from "./config.js";
 import { CHARM_ENDPOINTS, type Hook } from "./hook.js";
 import { createLogger, getConfig, isLeader, parseDispatchPath, type JujuContext } from "./juju/index.js";
-import { openMemo, saveMemo } from "./hook-memo.js";
+import { openMemo, recall, remember, saveMemo } from "./hook-memo.js";
 import { noteHookFinished, noteHookStarted } from "./unfinished-hook.js";
 
 export async function runHook(juju: JujuContext): Promise<number> {
@@ -12,10 +12,14 @@ export async function runHook(juju: JujuContext): Promise<number> {
   const event = parseDispatchPath(juju.dispatchPath, CHARM_ENDPOINTS);
   const previousEndedCleanly = noteHookStarted();
   try {
-    const { config, problems } = parseConfig(getConfig());
+    const leader = isLeader();
+    openMemo({ updateStatus: event.type === "lifecycle" && event.hook === "update-status", previousEndedCleanly, leader });
+    // Juju runs config-changed before update-status whenever the config changed (src/hook-memo.ts).
+    const raw = recall("config") ?? getConfig();
+    remember("config", raw);
+    const { config, problems } = parseConfig(raw);
     log.level = config.logLevel === "warn" ? "warn" : config.logLevel;
-    const hook: Hook = { juju, event, log, isLeader: isLeader(), config, configProblems: problems };
-    openMemo({ updateStatus: event.type === "lifecycle" && event.hook === "update-status", previousEndedCleanly, leader: hook.isLeader });
+    const hook: Hook = { juju, event, log, isLeader: leader, config, configProblems: problems };
     const outcome = await handleEvent(hook);
     if (!publishStatus(outcome, log)) return 1;
     saveMemo();

@@ -1,6 +1,6 @@
-// What a converged update-status asks Juju (src/hook-memo.ts): config, leadership and the peer
-// ledger, whatever the number of consumers, because Juju runs update-status only when no other
-// hook is pending (juju/juju internal/worker/uniter/resolver.go: "UpdateStatus hook runs if nothing
+// What a converged update-status asks Juju (src/hook-memo.ts): leadership and the peer ledger,
+// whatever the number of consumers, because Juju runs update-status only when no other hook is
+// pending (juju/juju internal/worker/uniter/resolver.go: "UpdateStatus hook runs if nothing
 // else needs to"; config-changed first for config and address changes, relation hooks first for
 // relation changes, nothing while a hook has failed). And where the memo must not be trusted:
 // after a hook that did not end cleanly, after an hour, and for consumers the last hook did not
@@ -58,18 +58,18 @@ describe.skipIf(!impl)(`update-status and the last hook's findings on ${impl?.na
   }, 300_000);
   afterAll(async () => ready?.sim.destroy());
 
-  it("a converged update-status asks Juju for config, leadership and the peer ledger only, and keeps the status", async () => {
+  it("a converged update-status asks Juju for leadership and the peer ledger only, and keeps the status", async () => {
     const run = await updateStatus();
     expect(run.exitCode).toBe(0);
-    expect(tools(run)).toEqual(["config-get", "is-leader", "relation-get"]);
-    expect(run.toolCalls[2]!.args).toContain("--app");
+    expect(tools(run)).toEqual(["is-leader", "relation-get"]);
+    expect(run.toolCalls[1]!.args).toContain("--app");
     expect(vaultUnit().status).toMatchObject({ status: "active", message: "Unsealed (active)" });
     expect(ready.sim.model.apps.vault!.status).toMatchObject({ status: "active", message: "Unsealed (active)" });
   });
 
-  it("asks systemd once whether Vault runs and snapd nothing; a Vault stopped by hand is started again", async () => {
+  it("asks neither systemd nor snapd while Vault answers on its socket; a Vault stopped by hand is started again", async () => {
     const converged = await machineCommands(updateStatus);
-    expect(converged.commands).toEqual(["systemctl is-active --quiet vault"]);
+    expect(converged.commands).toEqual([]);
     execFileSync(join(ready.sim.paths.shims, "systemctl"), ["stop", "vault"], { env: { ...process.env, VAULT_CHARM_SIM_ROOT: vaultUnit().dataDir } });
     const restarted = await machineCommands(updateStatus);
     expect(restarted.result.exitCode).toBe(0);
@@ -77,7 +77,28 @@ describe.skipIf(!impl)(`update-status and the last hook's findings on ${impl?.na
     expect(restarted.commands.filter((c) => c.startsWith("systemctl"))).toEqual(["systemctl is-active --quiet vault", "systemctl start vault", "systemctl is-active --quiet vault"]);
     await ready.sim.settle();
     expect(vaultUnit().status).toMatchObject({ status: "active", message: "Unsealed (active)" });
-    expect((await machineCommands(updateStatus)).commands).toEqual(["systemctl is-active --quiet vault"]);
+    expect((await machineCommands(updateStatus)).commands).toEqual([]);
+  });
+
+  it("takes the config as config-changed left it, and reads it again when the memo is not trusted", async () => {
+    await ready.sim.setConfig("vault", { "default-lease-ttl": "2h" });
+    expect(ready.sim.runs.at(-1)!.name).toBe("config-changed");
+    const memo = JSON.parse(readFileSync(memoFile(), "utf8")) as { config: Record<string, unknown> };
+    expect(memo.config["default-lease-ttl"]).toBe("2h");
+    const hcl = () => readFileSync(join(vaultUnit().dataDir, "var/snap/vault/common/vault.hcl"), "utf8");
+    expect(hcl()).toContain('default_lease_ttl = "2h"');
+    const { result: run, commands } = await machineCommands(updateStatus);
+    expect(tools(run)).toEqual(["is-leader", "relation-get"]);
+    // The new config is in force without config-get: Vault's file keeps the new lease TTL, and
+    // Vault was not restarted for an older one.
+    expect(hcl()).toContain('default_lease_ttl = "2h"');
+    expect(commands).toEqual([]);
+    await ready.sim.setConfig("vault", {}, ["default-lease-ttl"]);
+    await runHookKilledAtCall(ready, "vault/0", "update-status", 1);
+    await ready.sim.resolve("vault/0");
+    const retried = ready.sim.runs.filter((r) => r.unit === "vault/0" && r.name === "update-status").at(-1)!;
+    expect(tools(retried)).toContain("config-get");
+    expect(tools(await updateStatus())).toEqual(["is-leader", "relation-get"]);
   });
 
   it("drift in Vault is still found: a role deleted by hand is restored, reading that relation alone", async () => {
@@ -89,7 +110,7 @@ describe.skipIf(!impl)(`update-status and the last hook's findings on ${impl?.na
     expect(read.length).toBeGreaterThan(0);
     const fleetB = ready.sim.model.relations.find((r) => r.ends.some((e) => e.app === "fleet-b"))!.id;
     expect(read.every((args) => args.includes(`-r ${fleetB}`))).toBe(true);
-    expect(tools(await updateStatus())).toEqual(["config-get", "is-leader", "relation-get"]);
+    expect(tools(await updateStatus())).toEqual(["is-leader", "relation-get"]);
   });
 
   it("a refused consumer's verdict stays in status while update-status reads nothing of it", async () => {
@@ -98,7 +119,7 @@ describe.skipIf(!impl)(`update-status and the last hook's findings on ${impl?.na
     expect(refused).toMatchObject({ status: "blocked" });
     expect(refused.message).toMatch(/^vault-kv request refused: rogue/);
     const run = await updateStatus();
-    expect(tools(run)).toEqual(["config-get", "is-leader", "relation-get"]);
+    expect(tools(run)).toEqual(["is-leader", "relation-get"]);
     expect(vaultUnit().status).toEqual(refused);
     await ready.sim.removeRelation(ready.sim.model.relations.find((r) => r.ends.some((e) => e.app === "rogue"))!.id);
     expect(vaultUnit().status.message).toBe("Unsealed (active)");
@@ -117,14 +138,14 @@ describe.skipIf(!impl)(`update-status and the last hook's findings on ${impl?.na
     // Not logged in yet: each update-status looks (two such units a run, in turn), reading only
     // this unit's own bag on that relation, where the token it published is.
     const waiting = await updateStatus();
-    expect(tools(waiting)).toEqual(["config-get", "is-leader", "relation-get", "relation-get"]);
-    expect(waiting.toolCalls[3]!.args.join(" ")).toBe(`--format=json -r ${relation.id} - vault/0`);
+    expect(tools(waiting)).toEqual(["is-leader", "relation-get", "relation-get"]);
+    expect(waiting.toolCalls[2]!.args.join(" ")).toBe(`--format=json -r ${relation.id} - vault/0`);
     const secretId = String((await sys.unwrap(clientFrom(ready, unit), token)).secret_id);
     await approle.login(clientFrom(ready, unit), "approle", jsonValue(bag(), `${unit}_role_id`), secretId);
     // Seen in use: recorded in the ledger (a peer relation-set), and not looked for again.
     const seen = await updateStatus();
-    expect(tools(seen)).toEqual(["config-get", "is-leader", "relation-get", "relation-get", "relation-set"]);
-    expect(tools(await updateStatus())).toEqual(["config-get", "is-leader", "relation-get"]);
+    expect(tools(seen)).toEqual(["is-leader", "relation-get", "relation-get", "relation-set"]);
+    expect(tools(await updateStatus())).toEqual(["is-leader", "relation-get"]);
     expect(jsonValue(bag(), `${unit}_token`)).toBe(token);
     await ready.sim.removeRelation(relation.id);
   });
@@ -173,17 +194,17 @@ describe.skipIf(!impl)(`update-status and the last hook's findings on ${impl?.na
     await ready.sim.resolve("vault/0"); // Juju runs the failed update-status again
     const retried = ready.sim.runs.slice(before).find((r) => r.unit === "vault/0" && r.name === "update-status")!;
     expect(tools(retried)).toEqual(expect.arrayContaining(["relation-ids", "network-get", "secret-get", "relation-list", "status-set"]));
-    expect(tools(await updateStatus())).toEqual(["config-get", "is-leader", "relation-get"]);
+    expect(tools(await updateStatus())).toEqual(["is-leader", "relation-get"]);
   });
 
   it("what the last hook found is trusted for an hour at most", async () => {
     const memo = JSON.parse(readFileSync(memoFile(), "utf8")) as { at: number };
     writeFileSync(memoFile(), JSON.stringify({ ...memo, at: Date.now() - 61 * 60 * 1000 }));
     const { result: full, commands } = await machineCommands(updateStatus);
-    expect(tools(full)).toEqual(expect.arrayContaining(["relation-ids", "network-get", "secret-get", "relation-list", "status-set"]));
+    expect(tools(full)).toEqual(expect.arrayContaining(["config-get", "relation-ids", "network-get", "secret-get", "relation-list", "status-set"]));
     // snapd's auto-refresh changes the snap's revision behind the charm's back: seen within the hour.
     expect(commands).toContain("snap list vault");
-    expect(tools(await updateStatus())).toEqual(["config-get", "is-leader", "relation-get"]);
+    expect(tools(await updateStatus())).toEqual(["is-leader", "relation-get"]);
   });
 
   it("a consumer unit that left while Vault was sealed loses its role at the update-status after Vault is back", async () => {
