@@ -7,9 +7,9 @@
 // revoke it. The unit can read the credentials the token came from anyway, so keeping it on disk
 // widens nothing, and its TTL bounds a token whose file never got written (a hook killed between
 // its login and the write).
-import { sha256Hex } from "./lazy-builtins.js";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { sha256Hex } from "./lazy-builtins.js";
 import type { Logger } from "./juju/index.js";
 import type { VaultClient } from "./vault/client.js";
 import { VaultPermissionDeniedError, VaultRequestError } from "./vault/errors.js";

@@ -1,8 +1,8 @@
 // What an etcd_client/v0 provider publishes (juju-runtime.md §5.1): `endpoints` and `version` in its
 // app databag, `username`/`uris` in the secret named by `secret-user`, `tls`/`tls-ca` in the one named
 // by `secret-tls`. All of it is untrusted: it is checked here before any of it reaches Vault's config.
-import { nodeCrypto } from "../../lazy-builtins.js";
 import type { X509Certificate } from "node:crypto";
+import { nodeCrypto } from "../../lazy-builtins.js";
 import { pemCertificateBlocks } from "../../vault/tls.js";
 
 export interface EtcdProviderInfo {
