@@ -86,7 +86,6 @@ async function caInUse(hook: Hook): Promise<CaInUse | null> {
   return ca && { certPem: ca.certPem, keyed: () => Promise.resolve(ca) };
 }
 
-/** Keeps the unit's server certificate signed by the current CA and covering its address. */
 /**
  * The certificate check (X.509 parsing and a signature check, and node:crypto to load), or what the
  * last hook found for the very same certificate, CA and address: update-status takes that as given.
@@ -100,6 +99,7 @@ function certificateIsCurrent(certPem: string, caPem: string, address: string): 
   return Date.now() < due;
 }
 
+/** Keeps the unit's server certificate signed by the current CA and covering its address. */
 async function ensureServerCertificate(ca: CaInUse, address: string, hook: Hook): Promise<boolean> {
   const paths = vaultPaths();
   const certFile = join(paths.tlsDir, "vault.crt");
