@@ -25,6 +25,25 @@ export function peerAppValue(app: string, key: string): string | undefined {
   return peerBagOf(app).bag[key];
 }
 
+/**
+ * A JSON object the leader keeps under `key` in the peer app bag, and the text it was read from
+ * ("{}" when there is none, or none that parses as an object): a writer compares what it would
+ * write with that text, rather than copying the object or serialising it a second time (at a
+ * thousand consumers the leader's ledgers are hundreds of KB, read in every leader hook).
+ */
+export function peerAppObject<T>(app: string, key: string): { value: Record<string, T>; text: string } {
+  const raw = peerAppValue(app, key);
+  if (raw) {
+    try {
+      const parsed = JSON.parse(raw) as unknown;
+      if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) return { value: parsed as Record<string, T>, text: raw };
+    } catch {
+      // An unreadable value counts as empty (and is written over once there is something to keep).
+    }
+  }
+  return { value: {}, text: "{}" };
+}
+
 /** Writes the keys of the peer app bag (leader only) that differ from what it holds; "" deletes a key. */
 export function setPeerAppValues(app: string, values: Record<string, string>): void {
   const peer = peerBagOf(app);

@@ -2,7 +2,7 @@
 // bag so any leader can revoke exactly what a revision held, by accessor, once Juju says no unit
 // tracks it (secret-remove). Revisions Juju asked to remove while the charm had no Vault session
 // wait here until it has one: Juju sends secret-remove only once per revision.
-import { peerAppValue, setPeerAppValues } from "../relations/peers.js";
+import { peerAppObject, setPeerAppValues } from "../relations/peers.js";
 
 const LEDGER_KEY = "owned-secret-credentials";
 
@@ -40,16 +40,9 @@ export class CredentialLedger {
   ) {}
 
   static read(app: string): CredentialLedger {
-    const raw = peerAppValue(app, LEDGER_KEY) ?? "";
-    let parsed: unknown = null;
-    try {
-      parsed = raw ? JSON.parse(raw) : null;
-    } catch {
-      parsed = null;
-    }
-    const valid = parsed && typeof parsed === "object" && !Array.isArray(parsed);
-    // What write() compares with: the text as read (written by JSON.stringify), not a second serialisation.
-    return valid ? new CredentialLedger(app, raw, parsed as Record<string, SecretCredentials>) : new CredentialLedger(app, "{}", {});
+    // write() compares with the text as read, not a second serialisation.
+    const { value, text } = peerAppObject<SecretCredentials>(app, LEDGER_KEY);
+    return new CredentialLedger(app, text, value);
   }
 
   get(uri: string): SecretCredentials | undefined {

@@ -1,7 +1,7 @@
 // What the charm created in Vault for each vault-kv consumer unit, kept in the peer relation's app
 // databag so any future leader can find it. It is how departed units and broken relations are
 // cleaned up even when their hooks were missed: whatever is recorded but no longer wanted goes.
-import { peerAppValue, setPeerAppValues } from "../peers.js";
+import { peerAppObject, setPeerAppValues } from "../peers.js";
 import type { Dialect } from "./requests.js";
 
 const LEDGER_KEY = "vault-kv-consumers";
@@ -54,21 +54,10 @@ export function readLedger(app: string): Ledger {
   return readLedgerText(app).ledger;
 }
 
-/**
- * The ledger and the text it was read from ("{}" when there was none, or none that parses), which
- * writeLedger compares the hook's ledger with: at a thousand consumers the ledger is hundreds of KB,
- * and neither a copy of it nor a second serialisation is made in every leader hook.
- */
+/** The ledger and the text it was read from, which writeLedger compares the hook's ledger with. */
 export function readLedgerText(app: string): { ledger: Ledger; text: string } {
-  const raw = peerAppValue(app, LEDGER_KEY);
-  if (!raw) return { ledger: {}, text: "{}" };
-  try {
-    const parsed = JSON.parse(raw) as unknown;
-    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) return { ledger: parsed as Ledger, text: raw };
-  } catch {
-    // An unreadable ledger counts as empty (and is written over once it has records).
-  }
-  return { ledger: {}, text: "{}" };
+  const { value, text } = peerAppObject<ConsumerRecord>(app, LEDGER_KEY);
+  return { ledger: value, text };
 }
 
 /** Writes the ledger when it differs from the text it was read from (leader only). */
