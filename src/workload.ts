@@ -230,7 +230,8 @@ export async function reconcileWorkload(hook: Hook): Promise<WorkloadResult> {
   }
   const previousConfig = readFileOrNull(paths.configFile);
   const config = render(etcd);
-  let configChanged = writeFileIfChanged(paths.configFile, config, 0o600);
+  // Compared with what was just read: writeFileIfChanged would read the file again.
+  let configChanged = previousConfig !== config && writeFileIfChanged(paths.configFile, config, 0o600);
   if (configChanged && previousConfig !== null && withoutLocalListener(previousConfig) === withoutLocalListener(config)) {
     hook.log.info("Vault's configuration now has the charm's local socket, which Vault opens at its next start (no restart for it alone)");
     configChanged = false;
