@@ -1,9 +1,9 @@
 // The HTTP transport of the Vault client (client.ts): Vault's API needs one JSON request over TLS
-// with our CA and a chosen source address, or over the local Vault's Unix socket, not a general HTTP
-// library (axios, with form-data, proxies and redirects, cost ~100 ms at every hook's start).
-import http from "node:http";
-import { connect } from "node:net";
-import { nodeHttps } from "../lazy-builtins.js";
+// with our CA and a chosen source address, or over the local Vault's Unix socket
+// (socket-http.ts), not a general HTTP library (axios, with form-data, proxies and redirects, cost ~100 ms at every hook's start).
+import type http from "node:http";
+import { nodeHttp, nodeHttps } from "../lazy-builtins.js";
+import { requestOverSocket } from "./socket-http.js";
 
 /** One request (option names from request-promise, which the transport once stood in for). */
 export interface TransportRequest {
@@ -42,30 +42,30 @@ export function send(options: TransportRequest): Promise<TransportResponse> {
     headers["content-length"] = String(Buffer.byteLength(payload));
   }
   const common = { method: options.method, headers, ...(options.agentOptions?.localAddress ? { localAddress: options.agentOptions.localAddress } : {}) };
+  const answered = (statusCode: number, text: string): TransportResponse => {
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* a non-JSON body stays text; callers treat it as an unexpected answer */
+    }
+    return { statusCode, body, request: { path: url.pathname } };
+  };
+  const timeout = options.timeout ?? 10_000;
+  // The local Vault's socket: plain HTTP/1.1 without node:http (src/vault/socket-http.ts).
+  if (options.socketPath) {
+    return requestOverSocket(options.socketPath, options.method, `${url.pathname}${url.search}`, headers, payload, timeout).then((r) => answered(r.statusCode, r.text));
+  }
   return new Promise((resolve, reject) => {
     const onResponse = (response: http.IncomingMessage) => {
       const chunks: Buffer[] = [];
       response.on("data", (chunk: Buffer) => chunks.push(chunk));
       response.on("error", reject);
-      response.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        let body: unknown = text;
-        try {
-          body = text ? JSON.parse(text) : undefined;
-        } catch {
-          /* a non-JSON body stays text; callers treat it as an unexpected answer */
-        }
-        resolve({ statusCode: response.statusCode ?? 0, body, request: { path: url.pathname } });
-      });
+      response.on("end", () => resolve(answered(response.statusCode ?? 0, Buffer.concat(chunks).toString("utf8"))));
     };
-    const request = options.socketPath
-      ? // A connection of its own rather than an agent's: an agent works out a TLS server name for
-        // every request, whose IPv6 check compiles a regular expression (4-5 ms of a hook).
-        http.request({ ...common, path: `${url.pathname}${url.search}`, createConnection: () => connect(options.socketPath!) }, onResponse)
-      : url.protocol === "https:"
-        ? nodeHttps().request(url, { ...common, ...(options.ca ? { ca: options.ca } : {}) }, onResponse)
-        : http.request(url, common, onResponse);
-    request.setTimeout(options.timeout ?? 10_000, () => request.destroy(new TransportError(`no answer within ${options.timeout ?? 10_000} ms`, "ETIMEDOUT")));
+    const request =
+      url.protocol === "https:" ? nodeHttps().request(url, { ...common, ...(options.ca ? { ca: options.ca } : {}) }, onResponse) : nodeHttp().request(url, common, onResponse);
+    request.setTimeout(timeout, () => request.destroy(new TransportError(`no answer within ${timeout} ms`, "ETIMEDOUT")));
     request.on("error", reject);
     request.end(payload);
   });
