@@ -5,6 +5,7 @@ import { parseConfig } from "./config.js";
 import { CHARM_ENDPOINTS, type Hook } from "./hook.js";
 import { createLogger, getConfig, isLeader, parseDispatchPath, type JujuContext } from "./juju/index.js";
 import { openMemo, recall, remember, saveMemo } from "./hook-memo.js";
+import { keepPeerAppBag } from "./relations/peers.js";
 import { noteHookFinished, noteHookStarted } from "./unfinished-hook.js";
 
 export async function runHook(juju: JujuContext): Promise<number> {
@@ -23,6 +24,7 @@ export async function runHook(juju: JujuContext): Promise<number> {
     const outcome = await handleEvent(hook);
     if (!publishStatus(outcome, log)) return 1;
     saveMemo();
+    keepPeerAppBag();
     noteHookFinished();
     return 0;
   } catch (error) {

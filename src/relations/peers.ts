@@ -2,13 +2,55 @@
 // ledgers and its word to the other units in the application bag, so any future leader finds them;
 // the bag is read once per hook and kept in step with this hook's own writes. Every unit writes its
 // own unit bag.
-import { endpointRelationIds } from "../hook-memo.js";
+//
+// A hook that ends cleanly also keeps the app bag as it leaves it in a file of the unit's own, which
+// an update-status that trusts the last hook (src/hook-memo.ts) reads instead of asking Juju: only
+// the leader writes the bag, and Juju runs leader-elected before any update-status on a unit that
+// becomes leader, and relation-changed on every other unit when the leader changes it, so the bag
+// is what the last hook saw. The bag holds no secret (roles, accessors, secret URIs, prefixes).
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { endpointRelationIds, memoTrusted } from "../hook-memo.js";
 import { changedKeys, relationGet, relationSet } from "../juju/index.js";
+import { readFileOrNull } from "../vault/files.js";
+import { vaultPaths } from "../vault/paths.js";
 
 export const PEER_ENDPOINT = "vault-peers";
 
 let relationId: number | null | undefined;
 let appBag: Record<string, string> | undefined;
+/** Whether the file no longer holds the bag as it is: read from Juju, or written by this hook. */
+let appBagChanged = false;
+
+const keptBagFile = () => join(vaultPaths().charmState, "peer-app-bag.json");
+
+/** The app bag as the last clean hook left it, for that relation; null when there is none to trust. */
+function keptAppBag(id: number): Record<string, string> | null {
+  try {
+    const kept = JSON.parse(readFileOrNull(keptBagFile()) ?? "null") as { relationId?: unknown; bag?: unknown } | null;
+    if (kept?.relationId !== id || !kept.bag || typeof kept.bag !== "object" || Array.isArray(kept.bag)) return null;
+    return Object.values(kept.bag).every((v) => typeof v === "string") ? (kept.bag as Record<string, string>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * At the end of a hook that ended cleanly (its relation-set calls are committed): keeps the app bag
+ * for the next update-status, or forgets it when this hook did not read it.
+ */
+export function keepPeerAppBag(): void {
+  if (relationId !== undefined && relationId !== null && appBag !== undefined) {
+    if (!appBagChanged) return;
+    try {
+      writeFileSync(keptBagFile(), JSON.stringify({ relationId, bag: appBag }), { mode: 0o600 });
+      return;
+    } catch {
+      // Before install has made the state directory, or a full disk: forgotten below.
+    }
+  }
+  rmSync(keptBagFile(), { force: true });
+}
 
 export function peerRelationId(): number | null {
   relationId ??= endpointRelationIds(PEER_ENDPOINT)[0] ?? null;
@@ -17,7 +59,11 @@ export function peerRelationId(): number | null {
 
 function peerBagOf(app: string): { relationId: number | null; bag: Record<string, string> } {
   const id = peerRelationId();
-  appBag ??= id === null ? {} : relationGet(id, app, { app: true });
+  if (appBag === undefined) {
+    const kept = id !== null && memoTrusted() ? keptAppBag(id) : null;
+    appBag = kept ?? (id === null ? {} : relationGet(id, app, { app: true }));
+    appBagChanged = kept === null;
+  }
   return { relationId: id, bag: appBag };
 }
 
@@ -51,6 +97,7 @@ export function setPeerAppValues(app: string, values: Record<string, string>): v
   const changed = changedKeys(peer.bag, values);
   if (Object.keys(changed).length === 0) return;
   relationSet(peer.relationId, changed, { app: true });
+  appBagChanged = true;
   for (const [key, value] of Object.entries(changed)) {
     if (value === "") delete peer.bag[key];
     else peer.bag[key] = value;

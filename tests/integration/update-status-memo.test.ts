@@ -1,5 +1,6 @@
-// What a converged update-status asks Juju (src/hook-memo.ts): leadership and the peer ledger,
-// whatever the number of consumers, because Juju runs update-status only when no other hook is
+// What a converged update-status asks Juju (src/hook-memo.ts): leadership alone, whatever the number
+// of consumers (the peer app bag, with the leader's ledgers, as the last clean hook left it:
+// src/relations/peers.ts), because Juju runs update-status only when no other hook is
 // pending (juju/juju internal/worker/uniter/resolver.go: "UpdateStatus hook runs if nothing
 // else needs to"; config-changed first for config and address changes, relation hooks first for
 // relation changes, nothing while a hook has failed). And where the memo must not be trusted:
@@ -7,7 +8,7 @@
 // serve. A hook about one consumer relation takes the others as the last hook left them, on the same
 // terms. Through the simulator on a real server.
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as approle from "../../src/vault/approle.js";
@@ -58,11 +59,19 @@ describe.skipIf(!impl)(`update-status and the last hook's findings on ${impl?.na
   }, 300_000);
   afterAll(async () => ready?.sim.destroy());
 
-  it("a converged update-status asks Juju for leadership and the peer ledger only, and keeps the status", async () => {
+  const keptBagFile = () => join(vaultUnit().dataDir, "var/lib/vault-charm/peer-app-bag.json");
+  const peerRelation = () => ready.sim.model.relations.find((r) => r.ends.every((e) => e.app === "vault"))!;
+  /** The peer app bag the unit keeps is Juju's, for the peer relation. */
+  function expectKeptBagCurrent(): void {
+    expect(statSync(keptBagFile()).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(keptBagFile(), "utf8"))).toEqual({ relationId: peerRelation().id, bag: peerRelation().appData.vault ?? {} });
+  }
+
+  it("a converged update-status asks Juju for leadership only, and keeps the status", async () => {
     const run = await updateStatus();
     expect(run.exitCode).toBe(0);
-    expect(tools(run)).toEqual(["is-leader", "relation-get"]);
-    expect(run.toolCalls[1]!.args).toContain("--app");
+    expect(tools(run)).toEqual(["is-leader"]);
+    expectKeptBagCurrent();
     expect(vaultUnit().status).toMatchObject({ status: "active", message: "Unsealed (active)" });
     expect(ready.sim.model.apps.vault!.status).toMatchObject({ status: "active", message: "Unsealed (active)" });
   });
@@ -88,7 +97,7 @@ describe.skipIf(!impl)(`update-status and the last hook's findings on ${impl?.na
     const hcl = () => readFileSync(join(vaultUnit().dataDir, "var/snap/vault/common/vault.hcl"), "utf8");
     expect(hcl()).toContain('default_lease_ttl = "2h"');
     const { result: run, commands } = await machineCommands(updateStatus);
-    expect(tools(run)).toEqual(["is-leader", "relation-get"]);
+    expect(tools(run)).toEqual(["is-leader"]);
     // The new config is in force without config-get: Vault's file keeps the new lease TTL, and
     // Vault was not restarted for an older one.
     expect(hcl()).toContain('default_lease_ttl = "2h"');
@@ -98,7 +107,7 @@ describe.skipIf(!impl)(`update-status and the last hook's findings on ${impl?.na
     await ready.sim.resolve("vault/0");
     const retried = ready.sim.runs.filter((r) => r.unit === "vault/0" && r.name === "update-status").at(-1)!;
     expect(tools(retried)).toContain("config-get");
-    expect(tools(await updateStatus())).toEqual(["is-leader", "relation-get"]);
+    expect(tools(await updateStatus())).toEqual(["is-leader"]);
   });
 
   it("drift in Vault is still found: a role deleted by hand is restored, reading that relation alone", async () => {
@@ -110,7 +119,7 @@ describe.skipIf(!impl)(`update-status and the last hook's findings on ${impl?.na
     expect(read.length).toBeGreaterThan(0);
     const fleetB = ready.sim.model.relations.find((r) => r.ends.some((e) => e.app === "fleet-b"))!.id;
     expect(read.every((args) => args.includes(`-r ${fleetB}`))).toBe(true);
-    expect(tools(await updateStatus())).toEqual(["is-leader", "relation-get"]);
+    expect(tools(await updateStatus())).toEqual(["is-leader"]);
   });
 
   it("a refused consumer's verdict stays in status while update-status reads nothing of it", async () => {
@@ -119,7 +128,7 @@ describe.skipIf(!impl)(`update-status and the last hook's findings on ${impl?.na
     expect(refused).toMatchObject({ status: "blocked" });
     expect(refused.message).toMatch(/^vault-kv request refused: rogue/);
     const run = await updateStatus();
-    expect(tools(run)).toEqual(["is-leader", "relation-get"]);
+    expect(tools(run)).toEqual(["is-leader"]);
     expect(vaultUnit().status).toEqual(refused);
     await ready.sim.removeRelation(ready.sim.model.relations.find((r) => r.ends.some((e) => e.app === "rogue"))!.id);
     expect(vaultUnit().status.message).toBe("Unsealed (active)");
@@ -138,14 +147,17 @@ describe.skipIf(!impl)(`update-status and the last hook's findings on ${impl?.na
     // Not logged in yet: each update-status looks (two such units a run, in turn), reading only
     // this unit's own bag on that relation, where the token it published is.
     const waiting = await updateStatus();
-    expect(tools(waiting)).toEqual(["is-leader", "relation-get", "relation-get"]);
-    expect(waiting.toolCalls[2]!.args.join(" ")).toBe(`--format=json -r ${relation.id} - vault/0`);
+    expect(tools(waiting)).toEqual(["is-leader", "relation-get"]);
+    expect(waiting.toolCalls[1]!.args.join(" ")).toBe(`--format=json -r ${relation.id} - vault/0`);
     const secretId = String((await sys.unwrap(clientFrom(ready, unit), token)).secret_id);
     await approle.login(clientFrom(ready, unit), "approle", jsonValue(bag(), `${unit}_role_id`), secretId);
     // Seen in use: recorded in the ledger (a peer relation-set), and not looked for again.
     const seen = await updateStatus();
-    expect(tools(seen)).toEqual(["is-leader", "relation-get", "relation-get", "relation-set"]);
-    expect(tools(await updateStatus())).toEqual(["is-leader", "relation-get"]);
+    expect(tools(seen)).toEqual(["is-leader", "relation-get", "relation-set"]);
+    // What this update-status wrote to the peer app bag is what the next one takes as given.
+    expectKeptBagCurrent();
+    expect(JSON.parse(peerRelation().appData.vault!["vault-kv-consumers"] ?? "{}")).toMatchObject({ [`${relation.id}:${unit}`]: { confirmed: true } });
+    expect(tools(await updateStatus())).toEqual(["is-leader"]);
     expect(jsonValue(bag(), `${unit}_token`)).toBe(token);
     await ready.sim.removeRelation(relation.id);
   });
@@ -180,7 +192,7 @@ describe.skipIf(!impl)(`update-status and the last hook's findings on ${impl?.na
 
   it("after a hook that did not end cleanly, a hook about one consumer relation reads every relation", async () => {
     // Juju is told to go on without running the killed hook again (juju resolved --no-retry).
-    await runHookKilledAtCall(ready, "vault/0", "update-status", 2);
+    await runHookKilledAtCall(ready, "vault/0", "update-status", 1);
     await ready.sim.resolve("vault/0", false);
     const [first] = await fleetAChanges("2");
     expect(relationsRead(first!)).toEqual(new Set([relationOfApp("fleet-a"), relationOfApp("fleet-b")]));
@@ -188,13 +200,24 @@ describe.skipIf(!impl)(`update-status and the last hook's findings on ${impl?.na
   });
 
   it("after a hook that did not end cleanly, update-status looks at everything again", async () => {
-    await runHookKilledAtCall(ready, "vault/0", "update-status", 2);
+    await runHookKilledAtCall(ready, "vault/0", "update-status", 1);
     expect(vaultUnit().errorHook).toBe("update-status");
     const before = ready.sim.runs.length;
     await ready.sim.resolve("vault/0"); // Juju runs the failed update-status again
     const retried = ready.sim.runs.slice(before).find((r) => r.unit === "vault/0" && r.name === "update-status")!;
-    expect(tools(retried)).toEqual(expect.arrayContaining(["relation-ids", "network-get", "secret-get", "relation-list", "status-set"]));
-    expect(tools(await updateStatus())).toEqual(["is-leader", "relation-get"]);
+    expect(tools(retried)).toEqual(expect.arrayContaining(["relation-ids", "network-get", "secret-get", "relation-get", "relation-list", "status-set"]));
+    expect(tools(await updateStatus())).toEqual(["is-leader"]);
+  });
+
+  it("the kept peer app bag is read from Juju again when it is gone, unreadable or of another relation", async () => {
+    for (const spoil of [() => rmSync(keptBagFile()), () => writeFileSync(keptBagFile(), "{"), () => writeFileSync(keptBagFile(), JSON.stringify({ relationId: peerRelation().id + 1000, bag: {} }))]) {
+      spoil();
+      const run = await updateStatus();
+      expect(tools(run)).toEqual(["is-leader", "relation-get"]);
+      expect(run.toolCalls[1]!.args).toEqual(["--format=json", "-r", String(peerRelation().id), "--app", "-", "vault"]);
+      expectKeptBagCurrent();
+      expect(tools(await updateStatus())).toEqual(["is-leader"]);
+    }
   });
 
   it("what the last hook found is trusted for an hour at most", async () => {
@@ -204,7 +227,7 @@ describe.skipIf(!impl)(`update-status and the last hook's findings on ${impl?.na
     expect(tools(full)).toEqual(expect.arrayContaining(["config-get", "relation-ids", "network-get", "secret-get", "relation-list", "status-set"]));
     // snapd's auto-refresh changes the snap's revision behind the charm's back: seen within the hour.
     expect(commands).toContain("snap list vault");
-    expect(tools(await updateStatus())).toEqual(["is-leader", "relation-get"]);
+    expect(tools(await updateStatus())).toEqual(["is-leader"]);
   });
 
   it("a consumer unit that left while Vault was sealed loses its role at the update-status after Vault is back", async () => {
