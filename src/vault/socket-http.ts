@@ -174,6 +174,8 @@ export function requestOverSocket(socketPath: string, method: string, target: st
       if (typeof expected === "number" && total >= expected) finish(() => parseResponse(whole(), false));
     });
     socket.once("end", () => finish(() => parseResponse(whole(), true)));
+    // Closed without an end or an error (not seen from Vault): what came is all there is.
+    socket.once("close", () => finish(() => parseResponse(whole(), true)));
     socket.once("error", (error) => finish(() => {
       throw error;
     }));

@@ -1,6 +1,7 @@
 // The HTTP transport of the Vault client (client.ts): Vault's API needs one JSON request over TLS
-// with our CA and a chosen source address, or over the local Vault's Unix socket
-// (socket-http.ts), not a general HTTP library (axios, with form-data, proxies and redirects, cost ~100 ms at every hook's start).
+// with our CA and a chosen source address, or over the local Vault's Unix socket (socket-http.ts),
+// not a general HTTP library (axios, with form-data, proxies and redirects, cost ~100 ms at every
+// hook's start).
 import type http from "node:http";
 import { nodeHttp, nodeHttps } from "../lazy-builtins.js";
 import { requestOverSocket } from "./socket-http.js";
