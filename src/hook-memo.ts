@@ -18,8 +18,8 @@
 // - at most an hour old: then update-status looks at everything again, which also catches what no
 //   hook announces (a revoked grant, a status set by hand through juju exec, a snap auto-refresh).
 // The peer relation's app bag is kept beside it on the same terms (src/relations/peers.ts), in a
-// file of its own (with a thousand consumers it holds hundreds of KB), which an update-status that
-// takes it as given and writes nothing to the bag leaves as it is.
+// file of its own (with a thousand consumers it holds hundreds of KB), rewritten only when the bag
+// differs from it.
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { relationIds } from "./juju/index.js";

@@ -8,11 +8,11 @@
 // the leader writes the bag, and Juju runs leader-elected before any update-status on a unit that
 // becomes leader, and relation-changed on every other unit when the leader changes it, so the bag
 // is what the last hook saw. The bag holds no secret (roles, accessors, secret URIs, prefixes).
-import { rmSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { endpointRelationIds, memoTrusted } from "../hook-memo.js";
 import { changedKeys, relationGet, relationSet } from "../juju/index.js";
-import { readFileOrNull } from "../vault/files.js";
+import { readFileOrNull, writeFileIfChanged } from "../vault/files.js";
 import { vaultPaths } from "../vault/paths.js";
 
 export const PEER_ENDPOINT = "vault-peers";
@@ -40,13 +40,15 @@ function keptAppBag(id: number): Record<string, string> | null {
  * for the next update-status, or forgets it when this hook did not read it.
  */
 export function keepPeerAppBag(): void {
-  if (relationId !== undefined && relationId !== null && appBag !== undefined) {
+  // Before install has made the state directory, nothing is kept (and the directory is not made here).
+  if (relationId !== undefined && relationId !== null && appBag !== undefined && existsSync(vaultPaths().charmState)) {
     if (!appBagChanged) return;
     try {
-      writeFileSync(keptBagFile(), JSON.stringify({ relationId, bag: appBag }), { mode: 0o600 });
+      // Read from Juju, it is mostly what the file holds already (hundreds of KB at a thousand consumers).
+      writeFileIfChanged(keptBagFile(), JSON.stringify({ relationId, bag: appBag }), 0o600);
       return;
     } catch {
-      // Before install has made the state directory, or a full disk: forgotten below.
+      // A full disk: forgotten below.
     }
   }
   rmSync(keptBagFile(), { force: true });
