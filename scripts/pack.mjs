@@ -1,6 +1,6 @@
 // `npm run pack`: builds build/vault_<arch>.charm for every platform in charmcraft.yaml (or those
 // named: `node scripts/pack.mjs arm64`), the zip charmcraft's parts would prime: dispatch, the
-// metadata files, the hook bundle (dist/charm.mjs and the chunks it reaches) and that platform's
+// metadata files, the hook bundle (dist/charm-files.json lists it) and that platform's
 // pinned Node runtime as bin/node. Nothing else: no CLI, no simulator. Expects `npm run build` first.
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join, resolve } from "node:path";
