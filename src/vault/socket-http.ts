@@ -101,10 +101,10 @@ function dechunk(data: Buffer, start: number): Buffer {
 
 /**
  * The whole response in `data`: all of it once its length is there, or once Vault has closed the
- * connection (`ended`) for a chunked body or one that runs to the close.
+ * connection (`ended`) for a chunked body or one that runs to the close. `head`: parseHead's answer
+ * for `data`, when the caller has it already.
  */
-export function parseResponse(data: Buffer, ended: boolean): SocketResponse | null {
-  const head = parseHead(data);
+export function parseResponse(data: Buffer, ended: boolean, head: Head | null = parseHead(data)): SocketResponse | null {
   if (!head) {
     if (!ended) return null;
     throw new SocketHttpError(data.length ? "Vault closed the connection in the middle of its response" : "Vault closed the connection without answering", "ECONNRESET");
@@ -133,8 +133,8 @@ export function requestOverSocket(socketPath: string, method: string, target: st
     const socket = connect(socketPath);
     let received: Buffer[] = [];
     let total = 0;
-    /** Where the response ends once its head says (undefined: head not read yet). */
-    let expected: number | null | undefined;
+    /** The response's head once it is all in. */
+    let head: Head | null = null;
     let settled = false;
     const finish = (outcome: () => SocketResponse | null): void => {
       if (settled) return;
@@ -163,19 +163,20 @@ export function requestOverSocket(socketPath: string, method: string, target: st
       received.push(chunk);
       total += chunk.length;
       // Until the head is in, the pieces are joined (a head is small); after it, joined once at the end.
-      if (expected === undefined) {
+      if (head === null) {
         const data = whole();
         received = [data];
         finish(() => {
-          expected = parseHead(data)?.end;
+          head = parseHead(data);
           return null;
         });
       }
-      if (typeof expected === "number" && total >= expected) finish(() => parseResponse(whole(), false));
+      if (head?.end != null && total >= head.end) finish(() => parseResponse(whole(), false, head));
     });
-    socket.once("end", () => finish(() => parseResponse(whole(), true)));
+    const ended = () => finish(() => parseResponse(whole(), true, head ?? parseHead(whole())));
+    socket.once("end", ended);
     // Closed without an end or an error (not seen from Vault): what came is all there is.
-    socket.once("close", () => finish(() => parseResponse(whole(), true)));
+    socket.once("close", ended);
     socket.once("error", (error) => finish(() => {
       throw error;
     }));
