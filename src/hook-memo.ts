@@ -26,7 +26,7 @@ import { relationIds } from "./juju/index.js";
 import type { Verdict } from "./status.js";
 import type { EtcdStorage } from "./vault/hcl.js";
 import type { InstalledSnap } from "./vault/service.js";
-import { readFileOrNull } from "./vault/files.js";
+import { readJsonOrNull } from "./vault/files.js";
 import { vaultPaths } from "./vault/paths.js";
 
 export const MEMO_MAX_AGE_MS = 60 * 60 * 1000;
@@ -76,12 +76,8 @@ let next: StoredMemo | null = null;
 let previous: StoredMemo | null = null;
 
 function readStored(): StoredMemo | null {
-  try {
-    const parsed = JSON.parse(readFileOrNull(file()) ?? "null") as Partial<StoredMemo> | null;
-    return parsed?.format === FORMAT && typeof parsed.at === "number" && typeof parsed.leader === "boolean" ? (parsed as StoredMemo) : null;
-  } catch {
-    return null;
-  }
+  const parsed = readJsonOrNull(file()) as Partial<StoredMemo> | null;
+  return parsed?.format === FORMAT && typeof parsed.at === "number" && typeof parsed.leader === "boolean" ? (parsed as StoredMemo) : null;
 }
 
 /**

@@ -13,7 +13,7 @@ import { sha256Hex } from "./lazy-builtins.js";
 import type { Logger } from "./juju/index.js";
 import type { VaultClient } from "./vault/client.js";
 import { VaultPermissionDeniedError, VaultRequestError } from "./vault/errors.js";
-import { readFileOrNull, writeFileIfChanged } from "./vault/files.js";
+import { readJsonOrNull, writeFileIfChanged } from "./vault/files.js";
 import { vaultPaths } from "./vault/paths.js";
 import { lookupSelf, renewSelf, revokeSelf, type TokenInfo } from "./vault/sys.js";
 
@@ -69,12 +69,8 @@ export class KeptToken {
   }
 
   private read(): KeptLogin | null {
-    try {
-      const parsed = JSON.parse(readFileOrNull(this.file) ?? "null") as Partial<KeptLogin> | null;
-      return typeof parsed?.token === "string" && typeof parsed.credentials === "string" ? (parsed as KeptLogin) : null;
-    } catch {
-      return null;
-    }
+    const parsed = readJsonOrNull(this.file) as Partial<KeptLogin> | null;
+    return typeof parsed?.token === "string" && typeof parsed.credentials === "string" ? (parsed as KeptLogin) : null;
   }
 
   /**

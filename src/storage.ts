@@ -12,7 +12,7 @@ import { CERTIFICATE_IN_USE_KEY } from "./relations/etcd/identity.js";
 import { observeEtcd, type EtcdView } from "./relations/etcd/requirer.js";
 import { peerAppValue, setPeerAppValues, setPeerUnitValues } from "./relations/peers.js";
 import { blocked, waiting, type Verdict } from "./status.js";
-import { readFileOrNull, writeFileIfChanged } from "./vault/files.js";
+import { readFileOrNull, readJsonOrNull, writeFileIfChanged } from "./vault/files.js";
 import { renderMigrationConfig, type EtcdStorage } from "./vault/hcl.js";
 import { vaultPaths } from "./vault/paths.js";
 import * as service from "./vault/service.js";
@@ -45,12 +45,8 @@ const markerFile = (): string => join(vaultPaths().charmState, "storage.json");
 const copyingFile = (): string => join(vaultPaths().charmState, "etcd-copy-in-progress");
 
 function readMarker(): Marker | null {
-  try {
-    const parsed = JSON.parse(readFileOrNull(markerFile()) ?? "null") as Partial<Marker> | null;
-    return parsed?.backend === "etcd" && parsed.etcd ? (parsed as Marker) : null;
-  } catch {
-    return null;
-  }
+  const parsed = readJsonOrNull(markerFile()) as Partial<Marker> | null;
+  return parsed?.backend === "etcd" && parsed.etcd ? (parsed as Marker) : null;
 }
 
 /** Records that this unit's Vault now lives on etcd; the leader tells the other units too. */

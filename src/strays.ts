@@ -18,7 +18,7 @@ import { readLedger, type ConsumerRecord, type Ledger } from "./relations/vault-
 import { CONSUMER_APPROLE_MOUNT } from "./relations/vault-kv/vault-objects.js";
 import { CHARM_APPROLE_LABEL } from "./secrets/catalog.js";
 import { straySweepDone, straySweepDue } from "./unfinished-hook.js";
-import { readFileOrNull, writeFileIfChanged } from "./vault/files.js";
+import { readJsonOrNull, writeFileIfChanged } from "./vault/files.js";
 import { vaultPaths } from "./vault/paths.js";
 import { CredentialLedger } from "./secrets/ledger.js";
 import { destroySecretIdByAccessor, listSecretIdAccessors, readSecretIdByAccessor } from "./vault/approle.js";
@@ -72,16 +72,12 @@ interface AuditCursor {
 const cursorFile = () => join(vaultPaths().charmState, "stray-audit.json");
 
 function readCursor(): AuditCursor {
-  try {
-    const parsed = JSON.parse(readFileOrNull(cursorFile()) ?? "{}") as Partial<AuditCursor>;
-    return {
-      next: Number.isInteger(parsed.next) ? parsed.next! : 0,
-      lastPeriodMs: typeof parsed.lastPeriodMs === "number" ? parsed.lastPeriodMs : 0,
-      ...(Number.isInteger(parsed.dueLeft) && typeof parsed.dueStamp === "string" ? { dueLeft: parsed.dueLeft!, dueStamp: parsed.dueStamp } : {}),
-    };
-  } catch {
-    return { next: 0, lastPeriodMs: 0 };
-  }
+  const parsed = (readJsonOrNull(cursorFile()) ?? {}) as Partial<AuditCursor>;
+  return {
+    next: Number.isInteger(parsed.next) ? parsed.next! : 0,
+    lastPeriodMs: typeof parsed.lastPeriodMs === "number" ? parsed.lastPeriodMs : 0,
+    ...(Number.isInteger(parsed.dueLeft) && typeof parsed.dueStamp === "string" ? { dueLeft: parsed.dueLeft!, dueStamp: parsed.dueStamp } : {}),
+  };
 }
 
 /** Whether this run sweeps: after an unfinished hook (its stamp), or once a period (a clock set back counts as due). */

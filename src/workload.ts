@@ -9,7 +9,7 @@ import { healthAfterStart } from "./lifecycle.js";
 import { networkGet, openPort, secretAdd, secretGet, SecretNotFoundError, setWorkloadVersion, unitGet } from "./juju/index.js";
 import { VAULT_CA_LABEL } from "./secrets/catalog.js";
 import { blocked, waiting, type Verdict } from "./status.js";
-import { canLockMemory, readFileOrNull, writeFileIfChanged } from "./vault/files.js";
+import { canLockMemory, readFileOrNull, readJsonOrNull, writeFileIfChanged } from "./vault/files.js";
 import { renderVaultConfig, withoutLocalListener, type EtcdStorage } from "./vault/hcl.js";
 import { prepareLocalSocket, socketAnswers } from "./vault/local-socket.js";
 import { VaultClient } from "./vault/client.js";
@@ -127,12 +127,9 @@ async function ensureServerCertificate(ca: CaInUse, address: string, hook: Hook)
 function cachedVaultBuild(snap: service.InstalledSnap): service.VaultBuild | null {
   const file = join(vaultPaths().common, "charm-vault-build.json");
   const key = `${snap.channel} ${snap.revision} ${snap.version}`;
-  try {
-    const cached = JSON.parse(readFileOrNull(file) ?? "null") as { key?: string; build?: service.VaultBuild } | null;
-    if (cached?.key === key && cached.build) return cached.build;
-  } catch {
-    /* unreadable cache: ask the binary */
-  }
+  // An unreadable cache is no cache: the binary is asked.
+  const cached = readJsonOrNull(file) as { key?: string; build?: service.VaultBuild } | null;
+  if (cached?.key === key && cached.build) return cached.build;
   const build = service.vaultBuild();
   if (build) writeFileIfChanged(file, JSON.stringify({ key, build }), 0o644);
   return build;

@@ -12,7 +12,7 @@ import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { endpointRelationIds, memoTrusted } from "../hook-memo.js";
 import { changedKeys, relationGet, relationSet } from "../juju/index.js";
-import { readFileOrNull, writeFileIfChanged } from "../vault/files.js";
+import { readJsonOrNull, writeFileIfChanged } from "../vault/files.js";
 import { vaultPaths } from "../vault/paths.js";
 
 export const PEER_ENDPOINT = "vault-peers";
@@ -26,13 +26,9 @@ const keptBagFile = () => join(vaultPaths().charmState, "peer-app-bag.json");
 
 /** The app bag as the last clean hook left it, for that relation; null when there is none to trust. */
 function keptAppBag(id: number): Record<string, string> | null {
-  try {
-    const kept = JSON.parse(readFileOrNull(keptBagFile()) ?? "null") as { relationId?: unknown; bag?: unknown } | null;
-    if (kept?.relationId !== id || !kept.bag || typeof kept.bag !== "object" || Array.isArray(kept.bag)) return null;
-    return Object.values(kept.bag).every((v) => typeof v === "string") ? (kept.bag as Record<string, string>) : null;
-  } catch {
-    return null;
-  }
+  const kept = readJsonOrNull(keptBagFile()) as { relationId?: unknown; bag?: unknown } | null;
+  if (kept?.relationId !== id || !kept.bag || typeof kept.bag !== "object" || Array.isArray(kept.bag)) return null;
+  return Object.values(kept.bag).every((v) => typeof v === "string") ? (kept.bag as Record<string, string>) : null;
 }
 
 /**

@@ -7,6 +7,15 @@ export function readFileOrNull(path: string): string | null {
   return existsSync(path) ? readFileSync(path, "utf8") : null;
 }
 
+/** A file's JSON value; null when the file is missing, unreadable or not JSON (the caller checks its shape). */
+export function readJsonOrNull(path: string): unknown {
+  try {
+    return JSON.parse(readFileOrNull(path) ?? "null") as unknown;
+  } catch {
+    return null;
+  }
+}
+
 /** Returns true when the file was (re)written. Mode 0600 unless told otherwise. */
 export function writeFileIfChanged(path: string, content: string, mode = 0o600): boolean {
   if (readFileOrNull(path) === content) return false;

@@ -11,7 +11,7 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Hook } from "../../hook.js";
-import { readFileOrNull } from "../../vault/files.js";
+import { readFileOrNull, readJsonOrNull } from "../../vault/files.js";
 import { vaultPaths } from "../../vault/paths.js";
 
 const FORMAT = 1;
@@ -26,13 +26,9 @@ type Awaited = Map<string, string | null>;
 const relationOf = (key: string) => Number(key.slice(0, key.indexOf(":")));
 
 function readStored(): Awaited {
-  try {
-    const stored = JSON.parse(readFileOrNull(file()) ?? "null") as { format?: number; units?: Record<string, string | null> } | null;
-    const units = stored?.format === FORMAT && stored.units && typeof stored.units === "object" ? stored.units : {};
-    return new Map(Object.entries(units).filter(([, reason]) => reason === null || typeof reason === "string"));
-  } catch {
-    return new Map();
-  }
+  const stored = readJsonOrNull(file()) as { format?: number; units?: Record<string, string | null> } | null;
+  const units = stored?.format === FORMAT && stored.units && typeof stored.units === "object" ? stored.units : {};
+  return new Map(Object.entries(units).filter(([, reason]) => reason === null || typeof reason === "string"));
 }
 
 /** The consumer relation a relation hook (any kind) is about, or null for any other hook. */
