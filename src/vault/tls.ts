@@ -125,15 +125,6 @@ export function serverCertificateRenewalDue(certPem: string, caPem: string, ipAd
   }
 }
 
-/**
- * Whether a unit's server certificate can stay: signed by the current CA, covering every address
- * the unit serves on, and not close to expiry.
- */
-export function serverCertificateIsCurrent(certPem: string, caPem: string, ipAddresses: string[], now = new Date()): boolean {
-  const due = serverCertificateRenewalDue(certPem, caPem, ipAddresses);
-  return due !== null && now.getTime() < due;
-}
-
 export const CLIENT_LIFETIME_DAYS = 90;
 
 /**

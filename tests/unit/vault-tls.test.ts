@@ -1,6 +1,6 @@
 import { X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { createCharmCa, issueServerCertificate, serverCertificateIsCurrent } from "../../src/vault/tls.js";
+import { createCharmCa, issueServerCertificate, serverCertificateRenewalDue } from "../../src/vault/tls.js";
 
 describe("charm PKI", async () => {
   const ca = await createCharmCa();
@@ -18,12 +18,13 @@ describe("charm PKI", async () => {
     expect(server.keyPem).toContain("PRIVATE KEY");
   });
 
-  it("keeps a current certificate and replaces one that no longer fits", () => {
-    expect(serverCertificateIsCurrent(server.certPem, ca.certPem, ["127.0.0.2"])).toBe(true);
-    expect(serverCertificateIsCurrent(server.certPem, ca.certPem, ["127.0.0.3"])).toBe(false);
-    expect(serverCertificateIsCurrent(server.certPem, otherCa.certPem, ["127.0.0.2"])).toBe(false);
-    const nearExpiry = new Date(Date.now() + 360 * 24 * 3600 * 1000);
-    expect(serverCertificateIsCurrent(server.certPem, ca.certPem, ["127.0.0.2"], nearExpiry)).toBe(false);
-    expect(serverCertificateIsCurrent("garbage", ca.certPem, [])).toBe(false);
+  it("keeps a current certificate until it is due, and replaces one that no longer fits", () => {
+    const due = serverCertificateRenewalDue(server.certPem, ca.certPem, ["127.0.0.2"]);
+    expect(due).toBeGreaterThan(Date.now());
+    expect(serverCertificateRenewalDue(server.certPem, ca.certPem, ["127.0.0.3"])).toBeNull();
+    expect(serverCertificateRenewalDue(server.certPem, otherCa.certPem, ["127.0.0.2"])).toBeNull();
+    const nearExpiry = Date.now() + 360 * 24 * 3600 * 1000;
+    expect(due).toBeLessThanOrEqual(nearExpiry);
+    expect(serverCertificateRenewalDue("garbage", ca.certPem, [])).toBeNull();
   });
 });
