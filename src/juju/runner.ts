@@ -1,6 +1,6 @@
 // The single place that runs hook tools. Calls are synchronous: a hook is a short sequential
 // program and Juju serialises hooks per unit, so there is nothing to overlap.
-import { spawnSync } from "node:child_process";
+import { runCaptured } from "../native-io.js";
 import { classifyHookToolFailure, HookToolMissingError } from "./errors.js";
 
 export interface RunOptions {
@@ -16,14 +16,9 @@ export function hookToolCallCount(): number {
 
 export function runHookTool(tool: string, args: readonly string[], options: RunOptions = {}): string {
   callCount += 1;
-  const result = spawnSync(tool, args, {
-    input: options.input ?? "",
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const result = runCaptured(tool, args, { input: options.input, maxBuffer: 64 * 1024 * 1024 });
   if (result.error) {
-    const code = (result.error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new HookToolMissingError(tool, null, `${tool} not found on PATH: not running in a Juju hook`);
+    if (result.error.code === "ENOENT") throw new HookToolMissingError(tool, null, `${tool} not found on PATH: not running in a Juju hook`);
     throw classifyHookToolFailure(tool, null, result.error.message);
   }
   if (result.status !== 0) throw classifyHookToolFailure(tool, result.status, result.stderr);

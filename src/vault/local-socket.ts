@@ -1,8 +1,8 @@
 // The local Vault's Unix socket, for the charm's own requests (hcl.ts renders its listener): plain
 // HTTP between two root processes on one machine, so a hook loads no TLS and makes no handshake.
 import { chmodSync, mkdirSync, statSync } from "node:fs";
-import { connect } from "node:net";
 import { dirname } from "node:path";
+import { connectUnix } from "../native-io.js";
 
 /** Longest path a Unix socket address holds on Linux (sun_path: 108 bytes with its NUL). */
 const MAX_SOCKET_PATH = 107;
@@ -27,13 +27,12 @@ export function prepareLocalSocket(socket: string): string | null {
  */
 export function socketAnswers(socket: string, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
-    const connection = connect(socket);
     const done = (answer: boolean) => {
-      connection.destroy();
+      clearTimeout(timer);
+      connection.close();
       resolve(answer);
     };
-    connection.setTimeout(timeoutMs, () => done(false));
-    connection.once("connect", () => done(true));
-    connection.once("error", () => done(false));
+    const timer = setTimeout(() => done(false), timeoutMs);
+    const connection = connectUnix(socket, { connect: () => done(true), data: () => undefined, end: () => done(false), error: () => done(false) });
   });
 }

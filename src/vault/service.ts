@@ -1,6 +1,6 @@
 // Installing and running the Vault service with the production commands (snap, systemctl). The
 // simulator provides shims of both that drive the real Vault binary.
-import { spawnSync } from "node:child_process";
+import { runCaptured } from "../native-io.js";
 
 export const VAULT_SNAP = "vault";
 export const VAULT_SERVICE = "vault";
@@ -8,7 +8,7 @@ export const VAULT_SERVICE = "vault";
 export class ServiceCommandError extends Error {}
 
 function run(command: string, args: string[]): { ok: boolean; stdout: string; stderr: string } {
-  const result = spawnSync(command, args, { encoding: "utf8" });
+  const result = runCaptured(command, args);
   if (result.error) throw new ServiceCommandError(`${command} could not run: ${result.error.message}`);
   return { ok: result.status === 0, stdout: result.stdout, stderr: result.stderr };
 }
@@ -94,7 +94,7 @@ export function migrateStorage(configFile: string, timeoutMs = 30 * 60 * 1000, o
   // -reset only removes the lock a copy cut short left in the source ("storage migration in
   // progress"); it copies nothing.
   const args = ["operator", "migrate", ...(options.resetLock ? ["-reset"] : []), `-config=${configFile}`];
-  const result = spawnSync(VAULT_SNAP, args, { encoding: "utf8", timeout: timeoutMs });
+  const result = runCaptured(VAULT_SNAP, args, { timeoutMs });
   if (result.error) return { ok: false, output: result.error.message };
   if (result.status === 0) return { ok: true };
   return { ok: false, output: `${result.stderr}${result.stdout}`.trim().split("\n").slice(-3).join(" ") };

@@ -2,10 +2,10 @@
 // Every hook of a unit with a local Vault makes its requests here (src/vault/local-socket.ts), and
 // node:http costs what a converged update-status cannot spare: loading it, then a ClientRequest and
 // an IncomingMessage with their streams for each request, about 5 ms of wall time for a socket probe
-// and two requests, against plain writes and reads on a net.Socket. Vault's Go server speaks plain
+// and two requests, against plain writes and reads on a connection (src/native-io.ts). Vault's Go server speaks plain
 // HTTP/1.1 here: the request says `Connection: close`, so the response ends where its
 // Content-Length or its last chunk says, or else where Vault closes the connection.
-import { connect } from "node:net";
+import { connectUnix, type UnixConnection } from "../native-io.js";
 
 export interface SocketResponse {
   statusCode: number;
@@ -130,7 +130,6 @@ export function requestOverSocket(socketPath: string, method: string, target: st
   const bodyHeaders = payload === undefined || hasLength ? headers : { ...headers, "Content-Length": String(Buffer.byteLength(payload)) };
   const message = requestHead(method, target, bodyHeaders) + (payload ?? "");
   return new Promise((resolve, reject) => {
-    const socket = connect(socketPath);
     let received: Buffer[] = [];
     let total = 0;
     /** The response's head once it is all in. */
@@ -143,42 +142,49 @@ export function requestOverSocket(socketPath: string, method: string, target: st
         response = outcome();
       } catch (error) {
         settled = true;
-        socket.destroy();
+        clearTimeout(timer);
+        connection.close();
         reject(error as Error);
         return;
       }
       if (response === null) return;
       settled = true;
-      socket.destroy();
+      clearTimeout(timer);
+      connection.close();
       resolve(response);
     };
     const whole = () => (received.length === 1 ? received[0]! : Buffer.concat(received));
-    socket.setTimeout(timeoutMs, () => finish(() => {
+    // A silence of timeoutMs (no connection, or nothing more of the answer) ends the request.
+    const timer = setTimeout(() => finish(() => {
       throw new SocketHttpError(`no answer within ${timeoutMs} ms`, "ETIMEDOUT");
-    }));
-    // Written whole, and the connection left open for writing: a client that half-closes may see
-    // Go's server cancel the request it is still serving.
-    socket.once("connect", () => socket.write(message));
-    socket.on("data", (chunk: Buffer) => {
-      received.push(chunk);
-      total += chunk.length;
-      // Until the head is in, the pieces are joined (a head is small); after it, joined once at the end.
-      if (head === null) {
-        const data = whole();
-        received = [data];
-        finish(() => {
-          head = parseHead(data);
-          return null;
-        });
-      }
-      if (head?.end != null && total >= head.end) finish(() => parseResponse(whole(), false, head));
+    }), timeoutMs);
+    const connection: UnixConnection = connectUnix(socketPath, {
+      // Written whole, and the connection left open for writing: a client that half-closes may see
+      // Go's server cancel the request it is still serving.
+      connect: () => {
+        timer.refresh();
+        connection.write(message);
+      },
+      data: (chunk) => {
+        timer.refresh();
+        received.push(chunk);
+        total += chunk.length;
+        // Until the head is in, the pieces are joined (a head is small); after it, joined once at the end.
+        if (head === null) {
+          const data = whole();
+          received = [data];
+          finish(() => {
+            head = parseHead(data);
+            return null;
+          });
+        }
+        if (head?.end != null && total >= head.end) finish(() => parseResponse(whole(), false, head));
+      },
+      // Vault closed the connection: what came is all there is.
+      end: () => finish(() => parseResponse(whole(), true, head ?? parseHead(whole()))),
+      error: (error) => finish(() => {
+        throw error;
+      }),
     });
-    const ended = () => finish(() => parseResponse(whole(), true, head ?? parseHead(whole())));
-    socket.once("end", ended);
-    // Closed without an end or an error (not seen from Vault): what came is all there is.
-    socket.once("close", ended);
-    socket.once("error", (error) => finish(() => {
-      throw error;
-    }));
   });
 }

@@ -76,6 +76,22 @@ describe.skipIf(!impl)(`update-status and the last hook's findings on ${impl?.na
     expect(ready.sim.model.apps.vault!.status).toMatchObject({ status: "active", message: "Unsealed (active)" });
   });
 
+  it("a converged update-status, on the charm's pinned runtime, loads neither node:child_process nor node:net", async () => {
+    // Node's own list of what the hook process loaded, written at its exit (src/native-io.ts).
+    const preload = join(ready.sim.paths.dir, "loaded-modules.cjs");
+    const list = join(ready.sim.paths.dir, "loaded-modules.txt");
+    writeFileSync(preload, `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join("\\n")));\n`);
+    const before = ready.sim.runs.length;
+    await ready.sim.runHook("vault/0", "update-status", { NODE_OPTIONS: `--require ${preload}` });
+    const run = ready.sim.runs.slice(before).find((r) => r.name === "update-status")!;
+    expect([run.exitCode, tools(run)]).toEqual([0, ["is-leader"]]);
+    const loaded = readFileSync(list, "utf8").split("\n");
+    // The hook tool ran and Vault was asked (the drift audit's LISTs) through the bindings...
+    expect(loaded).toEqual(expect.arrayContaining(["Internal Binding spawn_sync", "Internal Binding pipe_wrap"]));
+    // ...and none of what the modules built on them bring came in.
+    for (const module of ["child_process", "net", "stream", "dgram", "http", "https", "worker_threads"]) expect(loaded, module).not.toContain(`NativeModule ${module}`);
+  });
+
   it("asks neither systemd nor snapd while Vault answers on its socket; a Vault stopped by hand is started again", async () => {
     const converged = await machineCommands(updateStatus);
     expect(converged.commands).toEqual([]);

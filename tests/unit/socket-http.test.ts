@@ -1,12 +1,14 @@
 // The charm's HTTP/1.1 client for the local Vault's Unix socket (src/vault/socket-http.ts), against
 // a socket server that answers with bytes written by hand: each way Vault's Go server ends a body
 // (Content-Length, chunked, the close), answers split across reads, and what must be refused.
-// Against a real Vault it carries every integration test of a local unit (tests/integration).
+// Against a real Vault it carries every integration test of a local unit (tests/integration). Each
+// case runs over Node's stream bindings (src/native-io.ts) and over node:net, the fallback.
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { nativeIo } from "../../src/native-io.js";
 import { parseResponse, requestHead, requestOverSocket, SocketHttpError } from "../../src/vault/socket-http.js";
 
 let dir: string;
@@ -42,7 +44,17 @@ function listen(answer: (socket: Socket, request: string) => void): Promise<{ re
 
 const get = (headers: Record<string, string> = {}, payload?: string, timeoutMs = 2000) => requestOverSocket(socketPath(), payload ? "PUT" : "GET", "/v1/sys/health?standbyok=true", headers, payload, timeoutMs);
 
-describe("requests over the local Vault's socket", () => {
+describe.each([
+  ["Node's stream bindings", true],
+  ["node:net", false],
+])("requests over the local Vault's socket, through %s", (_, native) => {
+  beforeEach(() => {
+    nativeIo.enabled = native;
+  });
+  afterEach(() => {
+    nativeIo.enabled = true;
+  });
+
   it("sends one HTTP/1.1 request that asks Vault to close, with its headers and a JSON body's length", async () => {
     const server = await listen((socket) => socket.end("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"));
     const body = JSON.stringify({ policies: ["é"] });
