@@ -93,8 +93,11 @@ export function stopVaultService(): void {
 export function migrateStorage(configFile: string, timeoutMs = 30 * 60 * 1000, options: { resetLock?: boolean } = {}): { ok: true } | { ok: false; output: string } {
   // -reset only removes the lock a copy cut short left in the source ("storage migration in
   // progress"); it copies nothing.
-  const args = ["operator", "migrate", ...(options.resetLock ? ["-reset"] : []), `-config=${configFile}`];
-  const result = runCaptured(VAULT_SNAP, args, { timeoutMs });
+  // Vault logs each key it copies at info ("copied key"): a store of some 10,000 keys outgrew the
+  // 1 MiB of output a run may capture, and the copy was killed part-way (ENOBUFS). Warnings and
+  // errors are what the charm reports; the buffer is large enough for a store's worth of them.
+  const args = ["operator", "migrate", "-log-level=warn", ...(options.resetLock ? ["-reset"] : []), `-config=${configFile}`];
+  const result = runCaptured(VAULT_SNAP, args, { timeoutMs, maxBuffer: 64 * 1024 * 1024 });
   if (result.error) return { ok: false, output: result.error.message };
   if (result.status === 0) return { ok: true };
   return { ok: false, output: `${result.stderr}${result.stdout}`.trim().split("\n").slice(-3).join(" ") };
