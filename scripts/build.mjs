@@ -1,6 +1,7 @@
 // Bundles the charm entrypoint (dist/charm.mjs) and the CLI (dist/cli.mjs) with esbuild.
 // Each is one ESM file plus lazily loaded chunks; the charm bundle never contains the simulator.
 import { build } from "esbuild";
+import { createHash } from "node:crypto";
 import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { relative } from "node:path";
 import { pinnedRuntime } from "./node-runtime.mjs";
@@ -40,24 +41,27 @@ const common = {
 rmSync("dist", { recursive: true, force: true });
 // The hook entry (src/main.ts) is one self-contained file: an event the charm ignores loads it and
 // nothing else (each further module file costs a resolve, a read and a compile). A handled event
-// imports dist/run-hook.mjs, everything else in one file too: split into chunks, a converged
+// runs dist/run-hook.cjs, everything else in one file too: split into chunks, a converged
 // update-status resolved, read and linked 36 module files, ~10 ms more than the one file it is now
 // (esbuild keeps a dynamic import() lazy inside one file: the module is evaluated on first use).
-const runHookEntry = { name: "run-hook-entry", setup(b) {
-  b.onResolve({ filter: /^\.\/run-hook\.js$/ }, () => ({ path: "./run-hook.mjs", external: true }));
-} };
-const entry = await build({ ...common, splitting: false, plugins: [...common.plugins, runHookEntry], entryPoints: { charm: "src/main.ts" }, outdir: "dist", metafile: true });
+// It is CommonJS because src/hook-bundle.ts compiles it as a script, with a V8 code cache written
+// after a hook ran; the ES module loader offers no such cache.
 // Two dependencies stay in files of their own, loaded by their first use, because most hooks never
 // use them and compiling them with every hook would cost more than the extra file: node-forge
 // (600 KB, issuing a certificate) and pino (140 KB with its streams, the first line a hook logs).
-const apart = { "node-forge": "chunks/node-forge.mjs", pino: "chunks/pino.cjs" };
+const apart = { "node-forge": "chunks/node-forge.cjs", pino: "chunks/pino.cjs" };
 const keptApart = { name: "kept-apart", setup(b) {
   b.onResolve({ filter: /^(node-forge|pino)$/ }, (args) => ({ path: `./${apart[args.path]}`, external: true }));
 } };
-const hooks = await build({ ...common, splitting: false, plugins: [...common.plugins, keptApart], entryPoints: { "run-hook": "src/run-hook.ts" }, outdir: "dist", metafile: true });
-const forge = await build({ ...common, splitting: false, entryPoints: { "chunks/node-forge": "node-forge" }, outdir: "dist", metafile: true });
-// pino is reached with require() (src/juju/log.ts), so its file is CommonJS.
-const pino = await build({ ...common, splitting: false, format: "cjs", banner: {}, outExtension: { ".js": ".cjs" }, entryPoints: { "chunks/pino": "pino" }, outdir: "dist", metafile: true });
+const commonJs = { ...common, splitting: false, format: "cjs", banner: {}, outExtension: { ".js": ".cjs" }, metafile: true };
+// import() becomes require() (the script has no module loader of its own), and import.meta.url the
+// file's path, which createRequire takes as well.
+const hooks = await build({ ...commonJs, plugins: [...common.plugins, keptApart], define: { "import.meta.url": "__filename" }, supported: { "dynamic-import": false }, entryPoints: { "run-hook": "src/run-hook.ts" }, outdir: "dist" });
+// The entry names the code cache by the hook bundle's digest (src/hook-bundle.ts).
+const runHookDigest = createHash("sha256").update(readFileSync("dist/run-hook.cjs")).digest("hex");
+const entry = await build({ ...common, splitting: false, define: { RUN_HOOK_DIGEST: JSON.stringify(runHookDigest) }, entryPoints: { charm: "src/main.ts" }, outdir: "dist", metafile: true });
+const forge = await build({ ...commonJs, entryPoints: { "chunks/node-forge": "node-forge" }, outdir: "dist" });
+const pino = await build({ ...commonJs, entryPoints: { "chunks/pino": "pino" }, outdir: "dist" });
 // What hooks can reach (the entries and the files kept apart): all `npm run pack` ships of dist/, so
 // the CLI and the simulator's chunks stay out of the .charm.
 const charmFiles = [entry, hooks, forge, pino].flatMap((b) => Object.keys(b.metafile.outputs)).map((file) => relative("dist", file)).sort();

@@ -1,11 +1,12 @@
-// V8's compile cache for the hook's own modules (Node's module.enableCompileCache), kept in the
-// charm's unit-local state directory. A handled hook loads ~250 KB of bundled JavaScript; with the
-// cache, V8 reads the code it compiled when it first loaded the file (the top level and what it
-// compiles eagerly) instead of parsing and compiling it again; functions compiled lazily as a hook
-// runs are not in it (README: a cache written after a hook ran measured 2-3 ms better, not kept).
-// Node keys entries by the runtime's version and by each file's path and content hash, so an
-// upgraded charm or runtime writes new entries beside the old, which nothing reads again: the
-// upgrade-charm hook starts the cache afresh, so it holds one charm's worth.
+// V8's compile cache for the files hooks load through Node's module loader (Node's
+// module.enableCompileCache), kept in the charm's unit-local state directory: the logger's file
+// (dist/chunks/pino.cjs, 140 KB, the first line a hook writes) and node-forge's (600 KB, issuing a
+// certificate). With it, V8 reads the code it compiled when it first loaded the file (the top level
+// and what it compiles eagerly) instead of parsing and compiling it again. The hook bundle itself is
+// compiled with a cache of its own in the same directory, written after a hook ran
+// (src/hook-bundle.ts). Node keys entries by the runtime's version and by each file's path and
+// content hash, so an upgraded charm or runtime writes new entries beside the old, which nothing
+// reads again: the upgrade-charm hook starts the directory afresh, so it holds one charm's worth.
 import { mkdirSync, rmSync } from "node:fs";
 import * as nodeModule from "node:module";
 import { join } from "node:path";

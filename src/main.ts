@@ -1,11 +1,17 @@
 // Entry point of every hook and action: dispatch -> dist/charm.mjs -> here.
 // Only what it takes to name the event is imported statically: an event the charm ignores never
 // loads the logger (pino and its streams, ~12 ms of module evaluation on the pinned Node 24), the
-// config parser or the hook tools. The rest comes in with one dynamic import once the event is known.
-import { startCompileCache } from "./compile-cache.js";
+// config parser or the hook tools. The rest comes in with one file once the event is known
+// (dist/run-hook.cjs, compiled with a code cache: src/hook-bundle.ts).
+import { join } from "node:path";
+import { compileCacheDir, startCompileCache } from "./compile-cache.js";
+import { loadHookBundle } from "./hook-bundle.js";
 import { CHARM_ENDPOINTS } from "./hook.js";
 import { JujuContextError, readJujuContext } from "./juju/context.js";
 import { parseDispatchPath } from "./juju/events.js";
+
+/** dist/run-hook.cjs's SHA-256, put in by scripts/build.mjs (src/hook-bundle.ts names its code cache by it). */
+declare const RUN_HOOK_DIGEST: string;
 
 export async function main(): Promise<number> {
   let juju;
@@ -22,9 +28,11 @@ export async function main(): Promise<number> {
   // so it costs the runtime's start-up and this module only.
   const event = parseDispatchPath(juju.dispatchPath, CHARM_ENDPOINTS);
   if (event.type === "unknown") return 0;
-  startCompileCache({ afresh: event.type === "lifecycle" && event.hook === "upgrade-charm" });
-  const { runHook } = await import("./run-hook.js");
-  return runHook(juju);
+  const cached = startCompileCache({ afresh: event.type === "lifecycle" && event.hook === "upgrade-charm" });
+  const bundle = loadHookBundle<typeof import("./run-hook.js")>(join(import.meta.dirname, "run-hook.cjs"), RUN_HOOK_DIGEST, cached ? compileCacheDir() : null);
+  const code = await bundle.exports.runHook(juju);
+  if (code === 0 && event.type === "lifecycle" && event.hook === "update-status") bundle.saveCodeCache();
+  return code;
 }
 
 process.exitCode = await main();

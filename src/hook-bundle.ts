@@ -1,0 +1,67 @@
+// The handled-hook bundle (dist/run-hook.cjs), compiled with a V8 code cache that holds the
+// functions a hook ran. Node's compile cache (src/compile-cache.ts) is made when a file is first
+// compiled, so it holds the top level and what V8 compiles eagerly; every function a hook calls is
+// then parsed and compiled again in every hook, and after the runtime's own modules went
+// (src/native-io.ts) that was the largest cost left in a converged update-status (README: "Hook
+// start-up on the shipped runtime"). A cache V8 writes after the hook ran (Script#createCachedData)
+// holds those functions too.
+//
+// The cache is code V8 runs: it lives in the compile-cache directory (root's alone, 0700) as a 0600
+// file named by the bundle's digest, taken at build time (V8 itself checks only the source's length,
+// its own version and its flags, and rejects a cache that fails those). update-status writes it when
+// there is none or V8 rejected it (a new runtime), so it holds what the most frequent hook runs; other
+// hooks use it as it is. Anything that stops it leaves the hook compiling as it would without it.
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+
+// node:vm by require() when a handled hook starts: an event the charm ignores never loads it.
+const nodeVm = () => createRequire(import.meta.url)("node:vm") as typeof import("node:vm");
+
+export interface HookBundle<T> {
+  exports: T;
+  /** Writes the cache if there was none or V8 refused it; true when it wrote one. */
+  saveCodeCache(): boolean;
+}
+
+const PREFIX = "run-hook-";
+const SUFFIX = ".v8";
+
+function readOrNull(file: string): Buffer | null {
+  try {
+    return readFileSync(file);
+  } catch {
+    return null;
+  }
+}
+
+/** Runs the CommonJS bundle `file` as Node's loader would, compiled with the cache in `cacheDir` if any. */
+export function loadHookBundle<T>(file: string, digest: string, cacheDir: string | null): HookBundle<T> {
+  const cacheFile = cacheDir && /^[0-9a-f]{16,64}$/.test(digest) ? join(cacheDir, `${PREFIX}${digest}${SUFFIX}`) : null;
+  const cachedData = cacheFile ? readOrNull(cacheFile) : null;
+  // The wrapper Node's CommonJS loader puts around a module, on the source's first line so that
+  // line numbers in stack traces stay the file's own. Strict, as the ES modules it was built from.
+  const source = `(function (exports, require, module, __filename, __dirname) {"use strict";${readFileSync(file, "utf8")}\n})`;
+  const script = new (nodeVm().Script)(source, { filename: file, ...(cachedData ? { cachedData } : {}) });
+  const module = { exports: {} as T };
+  (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(file), module, file, dirname(file));
+  return {
+    exports: module.exports,
+    saveCodeCache(): boolean {
+      if (!cacheFile || (cachedData && !script.cachedDataRejected)) return false;
+      const partial = `${cacheFile}.${process.pid}`;
+      try {
+        writeFileSync(partial, script.createCachedData(), { mode: 0o600 });
+        renameSync(partial, cacheFile);
+        // Caches of earlier builds: nothing reads them again.
+        for (const name of readdirSync(cacheDir!)) {
+          if (name.startsWith(PREFIX) && name !== `${PREFIX}${digest}${SUFFIX}`) rmSync(join(cacheDir!, name), { force: true });
+        }
+        return true;
+      } catch {
+        rmSync(partial, { force: true });
+        return false;
+      }
+    },
+  };
+}
