@@ -2,9 +2,9 @@
 // Every hook of a unit with a local Vault makes its requests here (src/vault/local-socket.ts), and
 // node:http costs what a converged update-status cannot spare: loading it, then a ClientRequest and
 // an IncomingMessage with their streams for each request, about 5 ms of wall time for a socket probe
-// and two requests, against plain writes and reads on a connection (src/native-io.ts). Vault's Go server speaks plain
-// HTTP/1.1 here: the request says `Connection: close`, so the response ends where its
-// Content-Length or its last chunk says, or else where Vault closes the connection.
+// and two requests, against plain writes and reads on a connection (src/native-io.ts). Vault's Go
+// server speaks plain HTTP/1.1 here: the request says `Connection: close`, so the response ends
+// where its Content-Length or its last chunk says, or else where Vault closes the connection.
 import { connectUnix, type UnixConnection } from "../native-io.js";
 
 export interface SocketResponse {
