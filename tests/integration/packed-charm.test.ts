@@ -2,10 +2,11 @@
 // platform in charmcraft.yaml, each carrying only what hooks run and the pinned Node runtime for
 // its architecture; Juju's own charm parser accepts them; and the amd64 one deploys and runs
 // through the `vault-charm sim` CLI in separate processes, each opening and saving the model.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cacheRoot, projectRoot } from "../sim/paths.js";
 import type { ActionRecord, ModelState } from "../sim/types.js";
@@ -65,18 +66,23 @@ function readElf(path: string) {
   }
 }
 
+// The two long waits (the packing, and the Go build of Juju's parser: ~50 s on a machine with no
+// Go cache) are asynchronous: a test worker blocked for a minute cannot answer vitest's RPC, whose
+// 60 s timeout then fails the run with an error outside any test.
+const execFileAsync = promisify(execFile);
+
 /** Juju's charm-archive parser (tests/packaging/jujucheck), built once under the cache. */
-function jujucheck(...charms: string[]) {
+async function jujucheck(...charms: string[]) {
   const cache = cacheRoot();
   const binary = join(cache, "juju-charm-check", "jujucheck");
   const env = { ...process.env, GOMODCACHE: join(cache, "go", "pkg", "mod"), GOCACHE: join(cache, "go-build"), GOFLAGS: "-modcacherw" };
-  execFileSync("go", ["build", "-o", binary, "."], { cwd: join(root, "tests", "packaging", "jujucheck"), env, stdio: ["ignore", "ignore", "inherit"] });
+  await execFileAsync("go", ["build", "-o", binary, "."], { cwd: join(root, "tests", "packaging", "jujucheck"), env, maxBuffer: 64 * 1024 * 1024 });
   return spawnSync(binary, charms, { encoding: "utf8" });
 }
 
 describe("npm run pack", () => {
-  beforeAll(() => {
-    packOutput = execFileSync(process.execPath, [join(root, "scripts", "pack.mjs")], { cwd: root, encoding: "utf8" });
+  beforeAll(async () => {
+    packOutput = (await execFileAsync(process.execPath, [join(root, "scripts", "pack.mjs")], { cwd: root, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 })).stdout;
     process.stdout.write(packOutput);
   }, 900_000);
 
@@ -140,8 +146,8 @@ describe("npm run pack", () => {
   });
 
   describe.skipIf(!hasGo)(`Juju's charm parser (github.com/juju/charm/v13)${hasGo ? "" : " (no go toolchain: skipped)"}`, () => {
-    it("reads both archives, CheckMeta passes, and they assume the Juju they need", () => {
-      const result = jujucheck(charmPath("amd64"), charmPath("arm64"));
+    it("reads both archives, CheckMeta passes, and they assume the Juju they need", async () => {
+      const result = await jujucheck(charmPath("amd64"), charmPath("arm64"));
       expect(result.stderr).toBe("");
       const reports = result.stdout.trim().split("\n").map((l) => JSON.parse(l) as { name: string; format: number; bases: string[]; assumes: string });
       expect(reports).toEqual([
@@ -151,7 +157,7 @@ describe("npm run pack", () => {
       expect(result.status).toBe(0);
     }, 600_000);
 
-    it("refuses the same charm without `assumes`", () => {
+    it("refuses the same charm without `assumes`", async () => {
       const dir = join(scratch, "no-assumes");
       mkdirSync(dir, { recursive: true });
       const copy = join(dir, "vault.charm");
@@ -160,7 +166,7 @@ describe("npm run pack", () => {
       expect(metadata).not.toContain("assumes");
       writeFileSync(join(dir, "metadata.yaml"), metadata);
       execFileSync("zip", ["-q", copy, "metadata.yaml"], { cwd: dir });
-      const result = jujucheck(copy);
+      const result = await jujucheck(copy);
       expect(result.status).toBe(1);
       expect(result.stderr).toContain("metadata.yaml has no `assumes: [juju >= 3.3.1]`");
     }, 600_000);
