@@ -10,7 +10,11 @@
 // file named by the bundle's digest, taken at build time (V8 itself checks only the source's length,
 // its own version and its flags, and rejects a cache that fails those). update-status writes it when
 // there is none or V8 rejected it (a new runtime), so it holds what the most frequent hook runs; other
-// hooks use it as it is. Anything that stops it leaves the hook compiling as it would without it.
+// hooks use it as it is. Until a unit's first update-status (its first minutes, and again after
+// upgrade-charm empties the directory) the first hook that ends cleanly writes an interim cache of
+// what it ran, which update-status then replaces: without one, each of those hooks compiled the
+// whole bundle afresh (~30 ms on a slow machine). Anything that stops it leaves the hook compiling
+// as it would without it.
 import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -20,12 +24,17 @@ const nodeVm = () => createRequire(import.meta.url)("node:vm") as typeof import(
 
 export interface HookBundle<T> {
   exports: T;
-  /** Writes the cache if there was none or V8 refused it; true when it wrote one. */
-  saveCodeCache(): boolean;
+  /**
+   * After a hook that ended cleanly: update-status writes the cache when there was none, an interim
+   * one or one V8 refused; any other hook writes the interim cache when there was none (or V8
+   * refused the interim one). True when it wrote.
+   */
+  saveCodeCache(byUpdateStatus: boolean): boolean;
 }
 
 const PREFIX = "run-hook-";
 const SUFFIX = ".v8";
+const INTERIM = ".interim.v8";
 
 function readOrNull(file: string): Buffer | null {
   try {
@@ -37,8 +46,16 @@ function readOrNull(file: string): Buffer | null {
 
 /** Runs the CommonJS bundle `file` as Node's loader would, compiled with the cache in `cacheDir` if any. */
 export function loadHookBundle<T>(file: string, digest: string, cacheDir: string | null): HookBundle<T> {
-  const cacheFile = cacheDir && /^[0-9a-f]{16,64}$/.test(digest) ? join(cacheDir, `${PREFIX}${digest}${SUFFIX}`) : null;
-  const cachedData = cacheFile ? readOrNull(cacheFile) : null;
+  const named = cacheDir && /^[0-9a-f]{16,64}$/.test(digest) ? { settled: `${PREFIX}${digest}${SUFFIX}`, interim: `${PREFIX}${digest}${INTERIM}` } : null;
+  let cachedData: Buffer | null = null;
+  let loadedInterim = false;
+  if (named) {
+    cachedData = readOrNull(join(cacheDir!, named.settled));
+    if (!cachedData) {
+      cachedData = readOrNull(join(cacheDir!, named.interim));
+      loadedInterim = cachedData !== null;
+    }
+  }
   // The wrapper Node's CommonJS loader puts around a module, on the source's first line so that
   // line numbers in stack traces stay the file's own. Strict, as the ES modules it was built from.
   const source = `(function (exports, require, module, __filename, __dirname) {"use strict";${readFileSync(file, "utf8")}\n})`;
@@ -47,15 +64,21 @@ export function loadHookBundle<T>(file: string, digest: string, cacheDir: string
   (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(file), module, file, dirname(file));
   return {
     exports: module.exports,
-    saveCodeCache(): boolean {
-      if (!cacheFile || (cachedData && !script.cachedDataRejected)) return false;
-      const partial = `${cacheFile}.${process.pid}`;
+    saveCodeCache(byUpdateStatus: boolean): boolean {
+      if (!named) return false;
+      const usable = cachedData !== null && !script.cachedDataRejected;
+      const due = byUpdateStatus ? !usable || loadedInterim : cachedData === null || (loadedInterim && !usable);
+      if (!due) return false;
+      const name = byUpdateStatus ? named.settled : named.interim;
+      const target = join(cacheDir!, name);
+      const partial = `${target}.${process.pid}`;
       try {
         writeFileSync(partial, script.createCachedData(), { mode: 0o600 });
-        renameSync(partial, cacheFile);
-        // Caches of earlier builds: nothing reads them again.
-        for (const name of readdirSync(cacheDir!)) {
-          if (name.startsWith(PREFIX) && name !== `${PREFIX}${digest}${SUFFIX}`) rmSync(join(cacheDir!, name), { force: true });
+        renameSync(partial, target);
+        // Caches of earlier builds, and the interim one once update-status wrote its own: nothing
+        // reads them again.
+        for (const other of readdirSync(cacheDir!)) {
+          if (other.startsWith(PREFIX) && other !== name && (byUpdateStatus || other !== named.settled)) rmSync(join(cacheDir!, other), { force: true });
         }
         return true;
       } catch {

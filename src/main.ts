@@ -31,7 +31,7 @@ export async function main(): Promise<number> {
   const cached = startCompileCache({ afresh: event.type === "lifecycle" && event.hook === "upgrade-charm" });
   const bundle = loadHookBundle<typeof import("./run-hook.js")>(join(import.meta.dirname, "run-hook.cjs"), RUN_HOOK_DIGEST, cached ? compileCacheDir() : null);
   const code = await bundle.exports.runHook(juju);
-  if (code === 0 && event.type === "lifecycle" && event.hook === "update-status") bundle.saveCodeCache();
+  if (code === 0) bundle.saveCodeCache(event.type === "lifecycle" && event.hook === "update-status");
   return code;
 }
 

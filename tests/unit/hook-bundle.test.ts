@@ -1,6 +1,6 @@
 // The handled-hook bundle's loader (src/hook-bundle.ts): a CommonJS file run as Node's loader would
-// run it, with a V8 code cache named by the bundle's digest, written once and replaced when V8
-// refuses it. tests/integration/compile-cache.test.ts checks it on a unit's hooks.
+// run it, with a V8 code cache named by the bundle's digest, written once by update-status and
+// replaced when V8 refuses it; before it, an interim cache written by the first other hook. tests/integration/compile-cache.test.ts checks it on a unit's hooks.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -52,7 +52,7 @@ describe("the handled-hook bundle", () => {
   it("writes its code cache once, 0600, named by the digest, and uses it after", () => {
     const first = loadHookBundle<Exports>(bundle, DIGEST, cacheDir);
     first.exports.sum(10);
-    expect(first.saveCodeCache()).toBe(true);
+    expect(first.saveCodeCache(true)).toBe(true);
     const file = join(cacheDir, `run-hook-${DIGEST}.v8`);
     expect(cacheFiles()).toEqual([`run-hook-${DIGEST}.v8`]);
     expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -60,7 +60,7 @@ describe("the handled-hook bundle", () => {
     const second = loadHookBundle<Exports>(bundle, DIGEST, cacheDir);
     expect(second.exports.sum(10)).toBe(45);
     // Accepted by V8: nothing to write.
-    expect(second.saveCodeCache()).toBe(false);
+    expect(second.saveCodeCache(true)).toBe(false);
     expect(readFileSync(file).equals(written)).toBe(true);
   });
 
@@ -71,19 +71,58 @@ describe("the handled-hook bundle", () => {
     writeFileSync(join(cacheDir, "v24.0.0-x64"), "Node's own compile cache: not ours");
     const loaded = loadHookBundle<Exports>(bundle, DIGEST, cacheDir);
     expect(loaded.exports.sum(3)).toBe(3);
-    expect(loaded.saveCodeCache()).toBe(true);
+    expect(loaded.saveCodeCache(true)).toBe(true);
     expect(readFileSync(file, "utf8")).not.toBe("not a code cache");
     expect(cacheFiles().sort()).toEqual([`run-hook-${DIGEST}.v8`, "v24.0.0-x64"]);
+  });
+
+  it("before update-status wrote one, the first other hook writes an interim cache; update-status replaces it and drops it", () => {
+    const interim = join(cacheDir, `run-hook-${DIGEST}.interim.v8`);
+    const settled = join(cacheDir, `run-hook-${DIGEST}.v8`);
+    const install = loadHookBundle<Exports>(bundle, DIGEST, cacheDir);
+    install.exports.sum(5);
+    expect(install.saveCodeCache(false)).toBe(true);
+    expect(cacheFiles()).toEqual([`run-hook-${DIGEST}.interim.v8`]);
+    expect(statSync(interim).mode & 0o777).toBe(0o600);
+    const written = readFileSync(interim);
+    // The next hook uses it as it is.
+    const relationHook = loadHookBundle<Exports>(bundle, DIGEST, cacheDir);
+    expect(relationHook.exports.sum(5)).toBe(10);
+    expect(relationHook.saveCodeCache(false)).toBe(false);
+    expect(readFileSync(interim).equals(written)).toBe(true);
+    // update-status writes the cache of its own, and the interim one goes.
+    const updateStatus = loadHookBundle<Exports>(bundle, DIGEST, cacheDir);
+    updateStatus.exports.sum(5);
+    expect(updateStatus.saveCodeCache(true)).toBe(true);
+    expect(cacheFiles()).toEqual([`run-hook-${DIGEST}.v8`]);
+    expect(statSync(settled).mode & 0o777).toBe(0o600);
+    // From then on, other hooks write nothing, even where V8 refused update-status's cache.
+    const later = loadHookBundle<Exports>(bundle, DIGEST, cacheDir);
+    expect(later.saveCodeCache(false)).toBe(false);
+    writeFileSync(settled, "not a code cache");
+    const refused = loadHookBundle<Exports>(bundle, DIGEST, cacheDir);
+    expect(refused.exports.sum(3)).toBe(3);
+    expect(refused.saveCodeCache(false)).toBe(false);
+    expect(cacheFiles()).toEqual([`run-hook-${DIGEST}.v8`]);
+  });
+
+  it("replaces an interim cache V8 refuses", () => {
+    const interim = join(cacheDir, `run-hook-${DIGEST}.interim.v8`);
+    writeFileSync(interim, "not a code cache", { mode: 0o600 });
+    const loaded = loadHookBundle<Exports>(bundle, DIGEST, cacheDir);
+    expect(loaded.exports.sum(3)).toBe(3);
+    expect(loaded.saveCodeCache(false)).toBe(true);
+    expect(readFileSync(interim, "utf8")).not.toBe("not a code cache");
   });
 
   it("runs without a cache when there is no directory for it, or no digest to name it by", () => {
     const unnamed = loadHookBundle<Exports>(bundle, "RUN_HOOK_DIGEST", cacheDir);
     expect(unnamed.exports.sum(3)).toBe(3);
-    expect(unnamed.saveCodeCache()).toBe(false);
+    expect(unnamed.saveCodeCache(true)).toBe(false);
     const homeless = loadHookBundle<Exports>(bundle, DIGEST, null);
-    expect(homeless.saveCodeCache()).toBe(false);
+    expect(homeless.saveCodeCache(true)).toBe(false);
     const unwritable = loadHookBundle<Exports>(bundle, DIGEST, join(dir, "missing"));
-    expect(unwritable.saveCodeCache()).toBe(false);
+    expect(unwritable.saveCodeCache(true)).toBe(false);
     expect(cacheFiles()).toEqual([]);
     expect(readdirSync(dir).sort()).toEqual(["cache", "run-hook.cjs"]);
   });
