@@ -33,6 +33,22 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 type Exports = { where(): string[]; fail(): never; sloppy(): void; sum(n: number): number };
 const cacheFiles = () => readdirSync(cacheDir);
 
+/** A first hook writes the cache `name` (0600, alone in the directory); the next uses it and writes nothing. */
+function expectWrittenThenKept(byUpdateStatus: boolean, name: string): void {
+  const first = loadHookBundle<Exports>(bundle, DIGEST, cacheDir);
+  first.exports.sum(10);
+  expect(first.saveCodeCache(byUpdateStatus)).toBe(true);
+  const file = join(cacheDir, name);
+  expect(cacheFiles()).toEqual([name]);
+  expect(statSync(file).mode & 0o777).toBe(0o600);
+  const written = readFileSync(file);
+  const second = loadHookBundle<Exports>(bundle, DIGEST, cacheDir);
+  expect(second.exports.sum(10)).toBe(45);
+  // Accepted by V8: nothing to write.
+  expect(second.saveCodeCache(byUpdateStatus)).toBe(false);
+  expect(readFileSync(file).equals(written)).toBe(true);
+}
+
 describe("the handled-hook bundle", () => {
   it("runs as a CommonJS module: require, __filename and __dirname, strict, with the file's own line numbers", () => {
     const { exports } = loadHookBundle<Exports>(bundle, DIGEST, cacheDir);
@@ -50,18 +66,7 @@ describe("the handled-hook bundle", () => {
   });
 
   it("writes its code cache once, 0600, named by the digest, and uses it after", () => {
-    const first = loadHookBundle<Exports>(bundle, DIGEST, cacheDir);
-    first.exports.sum(10);
-    expect(first.saveCodeCache(true)).toBe(true);
-    const file = join(cacheDir, `run-hook-${DIGEST}.v8`);
-    expect(cacheFiles()).toEqual([`run-hook-${DIGEST}.v8`]);
-    expect(statSync(file).mode & 0o777).toBe(0o600);
-    const written = readFileSync(file);
-    const second = loadHookBundle<Exports>(bundle, DIGEST, cacheDir);
-    expect(second.exports.sum(10)).toBe(45);
-    // Accepted by V8: nothing to write.
-    expect(second.saveCodeCache(true)).toBe(false);
-    expect(readFileSync(file).equals(written)).toBe(true);
+    expectWrittenThenKept(true, `run-hook-${DIGEST}.v8`);
   });
 
   it("replaces a cache V8 refuses, and drops the caches of other builds when it writes", () => {
@@ -77,19 +82,9 @@ describe("the handled-hook bundle", () => {
   });
 
   it("before update-status wrote one, the first other hook writes an interim cache; update-status replaces it and drops it", () => {
-    const interim = join(cacheDir, `run-hook-${DIGEST}.interim.v8`);
     const settled = join(cacheDir, `run-hook-${DIGEST}.v8`);
-    const install = loadHookBundle<Exports>(bundle, DIGEST, cacheDir);
-    install.exports.sum(5);
-    expect(install.saveCodeCache(false)).toBe(true);
-    expect(cacheFiles()).toEqual([`run-hook-${DIGEST}.interim.v8`]);
-    expect(statSync(interim).mode & 0o777).toBe(0o600);
-    const written = readFileSync(interim);
-    // The next hook uses it as it is.
-    const relationHook = loadHookBundle<Exports>(bundle, DIGEST, cacheDir);
-    expect(relationHook.exports.sum(5)).toBe(10);
-    expect(relationHook.saveCodeCache(false)).toBe(false);
-    expect(readFileSync(interim).equals(written)).toBe(true);
+    // Written by the first hook, used as it is by the next.
+    expectWrittenThenKept(false, `run-hook-${DIGEST}.interim.v8`);
     // update-status writes the cache of its own, and the interim one goes.
     const updateStatus = loadHookBundle<Exports>(bundle, DIGEST, cacheDir);
     updateStatus.exports.sum(5);
