@@ -46,13 +46,13 @@ function readOrNull(file: string): Buffer | null {
 
 /** Runs the CommonJS bundle `file` as Node's loader would, compiled with the cache in `cacheDir` if any. */
 export function loadHookBundle<T>(file: string, digest: string, cacheDir: string | null): HookBundle<T> {
-  const named = cacheDir && /^[0-9a-f]{16,64}$/.test(digest) ? { settled: `${PREFIX}${digest}${SUFFIX}`, interim: `${PREFIX}${digest}${INTERIM}` } : null;
+  const cache = cacheDir && /^[0-9a-f]{16,64}$/.test(digest) ? { dir: cacheDir, settled: `${PREFIX}${digest}${SUFFIX}`, interim: `${PREFIX}${digest}${INTERIM}` } : null;
   let cachedData: Buffer | null = null;
   let loadedInterim = false;
-  if (named) {
-    cachedData = readOrNull(join(cacheDir!, named.settled));
+  if (cache) {
+    cachedData = readOrNull(join(cache.dir, cache.settled));
     if (!cachedData) {
-      cachedData = readOrNull(join(cacheDir!, named.interim));
+      cachedData = readOrNull(join(cache.dir, cache.interim));
       loadedInterim = cachedData !== null;
     }
   }
@@ -65,20 +65,20 @@ export function loadHookBundle<T>(file: string, digest: string, cacheDir: string
   return {
     exports: module.exports,
     saveCodeCache(byUpdateStatus: boolean): boolean {
-      if (!named) return false;
+      if (!cache) return false;
       const usable = cachedData !== null && !script.cachedDataRejected;
       const due = byUpdateStatus ? !usable || loadedInterim : cachedData === null || (loadedInterim && !usable);
       if (!due) return false;
-      const name = byUpdateStatus ? named.settled : named.interim;
-      const target = join(cacheDir!, name);
+      const name = byUpdateStatus ? cache.settled : cache.interim;
+      const target = join(cache.dir, name);
       const partial = `${target}.${process.pid}`;
       try {
         writeFileSync(partial, script.createCachedData(), { mode: 0o600 });
         renameSync(partial, target);
         // Caches of earlier builds, and the interim one once update-status wrote its own: nothing
         // reads them again.
-        for (const other of readdirSync(cacheDir!)) {
-          if (other.startsWith(PREFIX) && other !== name && (byUpdateStatus || other !== named.settled)) rmSync(join(cacheDir!, other), { force: true });
+        for (const other of readdirSync(cache.dir)) {
+          if (other.startsWith(PREFIX) && other !== name && (byUpdateStatus || other !== cache.settled)) rmSync(join(cache.dir, other), { force: true });
         }
         return true;
       } catch {
