@@ -57,8 +57,10 @@ const commonJs = { ...common, splitting: false, format: "cjs", banner: {}, outEx
 // import() becomes require() (the script has no module loader of its own), and import.meta.url the
 // file's path, which createRequire takes as well.
 const hooks = await build({ ...commonJs, plugins: [...common.plugins, keptApart], define: { "import.meta.url": "__filename" }, supported: { "dynamic-import": false }, entryPoints: { "run-hook": "src/run-hook.ts" }, outdir: "dist" });
-// The entry names the code cache by the hook bundle's digest (src/hook-bundle.ts).
-const runHookDigest = createHash("sha256").update(readFileSync("dist/run-hook.cjs")).digest("hex");
+// The entry names the code cache by a digest of the code V8 compiles (src/hook-bundle.ts): the hook
+// bundle and the loader that wraps it. V8 checks only the source's length, so a wrapper changed to one
+// of the same length must not meet an older build's cache (tests/integration/compile-cache.test.ts).
+const runHookDigest = createHash("sha256").update(readFileSync("dist/run-hook.cjs")).update("\0").update(readFileSync("src/hook-bundle.ts")).digest("hex");
 const entry = await build({ ...common, splitting: false, define: { RUN_HOOK_DIGEST: JSON.stringify(runHookDigest) }, entryPoints: { charm: "src/main.ts" }, outdir: "dist", metafile: true });
 const forge = await build({ ...commonJs, entryPoints: { "chunks/node-forge": "node-forge" }, outdir: "dist" });
 const pino = await build({ ...commonJs, entryPoints: { "chunks/pino": "pino" }, outdir: "dist" });

@@ -7,8 +7,9 @@
 // holds those functions too.
 //
 // The cache is code V8 runs: it lives in the compile-cache directory (root's alone, 0700) as a 0600
-// file named by the bundle's digest, taken at build time (V8 itself checks only the source's length,
-// its own version and its flags, and rejects a cache that fails those). update-status writes it when
+// file named by a digest of the bundle and of this file (the wrapper below), taken at build time (V8
+// itself checks only the source's length, its own version and its flags, and rejects a cache that
+// fails those). update-status writes it when
 // there is none or V8 rejected it (a new runtime), so it holds what the most frequent hook runs; other
 // hooks use it as it is. Until a unit's first update-status (its first minutes, and again after
 // upgrade-charm empties the directory) the first hook that ends cleanly writes an interim cache of

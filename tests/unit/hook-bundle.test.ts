@@ -1,6 +1,7 @@
 // The handled-hook bundle's loader (src/hook-bundle.ts): a CommonJS file run as Node's loader would
-// run it, with a V8 code cache named by the bundle's digest, written once by update-status and
-// replaced when V8 refuses it; before it, an interim cache written by the first other hook.
+// run it, with a V8 code cache named by the digest it is given (the build's, of the bundle and its
+// loader), written once by update-status and replaced when V8 refuses it; before it, an interim
+// cache written by the first other hook.
 // tests/integration/compile-cache.test.ts checks it on a unit's hooks.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
