@@ -5,6 +5,10 @@
 // and the peak RSS of the update-status hook's own process. Each figure
 // is also given as a ratio to N = 1 from the same run. `--charm <dir>` measures another build of
 // the charm (an older commit's checkout, built) with the same requirer and the same steps.
+// `--fleet-at-once` (with `--charm` only) brings a baseline whose every hook serves every unit, so
+// that provisioning is quadratic (hours at N = 1,000), to N: the vault unit is held while the fleet
+// joins, then meets it in one relation-changed per relation (Sim.skipQueuedRelationHooks, not Juju).
+// Its provisioning is then not measured; every figure after it is the converged charm's as usual.
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,6 +43,8 @@ export interface ScaleRow {
   provisionVaultCalls: number;
   provisionVaultRequests: number;
   rssMiB: number;
+  /** Provisioned by the baseline shortcut: the provisioning figures are not Juju's and are not printed. */
+  fleetAtOnce: boolean;
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -79,7 +85,7 @@ async function readyVault(sim: Sim, charm: string): Promise<{ audit: string }> {
   return { audit };
 }
 
-export async function measureScale(n: number, dialect: "v0" | "legacy", charm: string, binary: string): Promise<ScaleRow> {
+export async function measureScale(n: number, dialect: "v0" | "legacy", charm: string, binary: string, fleetAtOnce = false): Promise<ScaleRow> {
   const sim = await Sim.open(mkdtempSync(join(tmpdir(), `vault-scale-${dialect}-${n}-`)), { vaultBinary: binary });
   try {
     const { audit } = await readyVault(sim, charm);
@@ -87,10 +93,15 @@ export async function measureScale(n: number, dialect: "v0" | "legacy", charm: s
     const provisionOffset = auditSince(audit, 0).lines;
     const provisionBefore = sim.runs.length;
     const started = performance.now();
+    if (fleetAtOnce) sim.hold("vault/0");
     for (const [i, app] of apps.entries()) {
       const units = Math.floor(n / apps.length) + (i < n % apps.length ? 1 : 0);
       await sim.deploy(REQUIRER, { app, units, config: { dialect } });
       await sim.integrate(dialect === "legacy" ? "vault:secrets" : "vault:vault-kv", `${app}:vault`);
+    }
+    if (fleetAtOnce) {
+      sim.skipQueuedRelationHooks("vault/0");
+      await sim.release("vault/0");
     }
     const provisionS = (performance.now() - started) / 1000;
     const provisionVault = { ...vaultHooks(sim, provisionBefore), requests: auditSince(audit, provisionOffset).requests };
@@ -148,6 +159,7 @@ export async function measureScale(n: number, dialect: "v0" | "legacy", charm: s
       provisionVaultCalls: provisionVault.calls,
       provisionVaultRequests: provisionVault.requests,
       rssMiB,
+      fleetAtOnce,
     };
   } finally {
     await sim.destroy();
@@ -163,16 +175,17 @@ function perUnit(row: ScaleRow, base: ScaleRow, figure: (r: ScaleRow) => number)
   return ratio(figure(row) / row.n, figure(base) / base.n);
 }
 
-export async function runScaleBenchmark(opts: { sizes: number[]; charm?: string; dialects: ("v0" | "legacy")[] }): Promise<void> {
+export async function runScaleBenchmark(opts: { sizes: number[]; charm?: string; dialects: ("v0" | "legacy")[]; fleetAtOnce?: boolean }): Promise<void> {
   const server = findWorkloadBinary();
   if (server.implementation !== "vault") throw new Error("the scale benchmark counts requests with a file audit device enabled at run time, which needs HashiCorp Vault (scripts/install-vault.sh)");
   const charm = opts.charm ?? projectRoot();
-  process.stdout.write(`vault-kv at scale on ${server.implementation}, charm ${charm === projectRoot() ? "this tree" : charm}\n`);
+  if (opts.fleetAtOnce && !opts.charm) throw new Error("--fleet-at-once is a baseline's shortcut (not Juju): it needs --charm");
+  process.stdout.write(`vault-kv at scale on ${server.implementation}, charm ${charm === projectRoot() ? "this tree" : charm}${opts.fleetAtOnce ? ", the fleet met at once (provisioning not measured)" : ""}\n`);
   for (const dialect of opts.dialects) {
     const rows: ScaleRow[] = [];
     process.stdout.write(`\n${dialect}: N | update-status ms, tool calls, Vault requests (writes); the hourly full look | one more unit (median of 3): vault hooks ms (whole model s), tool calls, Vault requests | provisioning: whole model s; the vault unit's hooks s, tool calls, Vault requests | peak RSS MiB   (ratios to N = 1; provisioning's per unit)\n`);
     for (const n of opts.sizes) {
-      const row = await measureScale(n, dialect, charm, server.path);
+      const row = await measureScale(n, dialect, charm, server.path, opts.fleetAtOnce ?? false);
       rows.push(row);
       process.stdout.write(formatScaleRow(row, rows[0]!) + "\n");
     }
@@ -185,7 +198,7 @@ export function formatScaleRow(row: ScaleRow, base: ScaleRow): string {
     `${String(row.n).padStart(5)}`,
     `${row.updateMs.toFixed(0)} ms (${ratio(row.updateMs, base.updateMs)}), ${row.updateCalls} calls (${ratio(row.updateCalls, base.updateCalls)}), ${row.updateRequests} requests (${row.updateWrites} writes); hourly ${row.hourlyCalls} calls, ${row.hourlyRequests} requests`,
     `${row.addMs.toFixed(0)} ms (${ratio(row.addMs, base.addMs)}; simulator serving its calls ${row.addServeMs.toFixed(0)} ms; model ${(row.addModelMs / 1000).toFixed(1)} s), ${row.addCalls} calls (${ratio(row.addCalls, base.addCalls)}), ${row.addRequests} requests (${ratio(row.addRequests, base.addRequests)})`,
-    `${row.provisionS.toFixed(1)} s (${perUnit(row, base, (r) => r.provisionS)}); vault unit ${row.provisionVaultS.toFixed(1)} s (${perUnit(row, base, (r) => r.provisionVaultS)}), ${row.provisionVaultCalls} calls (${perUnit(row, base, (r) => r.provisionVaultCalls)}), ${row.provisionVaultRequests} requests (${perUnit(row, base, (r) => r.provisionVaultRequests)})`,
+    row.fleetAtOnce ? "provisioning not measured (fleet met at once)" : `${row.provisionS.toFixed(1)} s (${perUnit(row, base, (r) => r.provisionS)}); vault unit ${row.provisionVaultS.toFixed(1)} s (${perUnit(row, base, (r) => r.provisionVaultS)}), ${row.provisionVaultCalls} calls (${perUnit(row, base, (r) => r.provisionVaultCalls)}), ${row.provisionVaultRequests} requests (${perUnit(row, base, (r) => r.provisionVaultRequests)})`,
     `${row.rssMiB} MiB (${ratio(row.rssMiB, base.rssMiB)})`,
   ].join(" | ");
 }

@@ -35,13 +35,15 @@ program
   .option("--sizes <n,n>", "with --scale: the numbers of consumer units", "1,10,100,1000")
   .option("--dialects <d,d>", "with --scale: v0, legacy or both", "v0,legacy")
   .option("--charm <dir>", "hook-latency and --scale: measure another build of the charm (a checkout, built), as a baseline")
-  .action(async (opts: { runs: string; only?: string; kills: string; updateStatusInterval: string; scale?: boolean; sizes: string; dialects: string; charm?: string }) => {
+  .option("--fleet-at-once", "with --scale --charm: a baseline whose every hook serves every unit meets the fleet in one relation-changed (not Juju; provisioning not measured)")
+  .action(async (opts: { runs: string; only?: string; kills: string; updateStatusInterval: string; scale?: boolean; sizes: string; dialects: string; charm?: string; fleetAtOnce?: boolean }) => {
     if (opts.scale) {
       const sizes = opts.sizes.split(",").map(Number);
       const dialects = opts.dialects.split(",");
       if (sizes.some((n) => !Number.isInteger(n) || n < 1) || dialects.some((d) => d !== "v0" && d !== "legacy")) program.error("--sizes takes whole numbers, --dialects v0 and/or legacy");
+      if (opts.fleetAtOnce && !opts.charm) program.error("--fleet-at-once measures a baseline (not Juju's event order): give it --charm <dir>");
       const { runScaleBenchmark } = await import("../bench/scale.js");
-      await runScaleBenchmark({ sizes, dialects: dialects as ("v0" | "legacy")[], ...(opts.charm ? { charm: opts.charm } : {}) });
+      await runScaleBenchmark({ sizes, dialects: dialects as ("v0" | "legacy")[], fleetAtOnce: Boolean(opts.fleetAtOnce), ...(opts.charm ? { charm: opts.charm } : {}) });
       return;
     }
     if (opts.only !== "sealed-window") {

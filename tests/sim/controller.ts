@@ -345,6 +345,28 @@ export class Sim {
     await this.settle();
   }
 
+  /**
+   * Not Juju: a benchmark's shortcut (bench/scale.ts `--fleet-at-once`). Of a held unit's queued
+   * -relation-joined and -relation-changed hooks, keeps only the last -relation-changed of each
+   * relation, in its place, and puts every remote unit whose -relation-joined it dropped in the
+   * unit's scope, so the unit meets a whole fleet in one hook. Juju runs every one of those hooks;
+   * this exists only so that a charm whose every hook serves every unit (cost quadratic in the
+   * fleet) can be brought to N = 1,000 to be measured there. Returns how many hooks it dropped.
+   */
+  skipQueuedRelationHooks(unitName: string): number {
+    if (!this.held.has(unitName)) throw new SimError(`${unitName} is not held: its queue may be running`);
+    const mine = this.model.queue.flatMap((q) => (q.unit === unitName && q.event.kind === "hook" && /-relation-(joined|changed)$/.test(q.event.name) ? [{ q, event: q.event }] : []));
+    const lastChanged = new Map<string, QueuedEvent>(); // by relation id; later ones overwrite
+    for (const { q, event } of mine) if (event.name.endsWith("-relation-changed")) lastChanged.set(event.env?.JUJU_RELATION_ID ?? "", q);
+    const kept = new Set(lastChanged.values());
+    const dropped = mine.filter(({ q }) => !kept.has(q));
+    for (const { event } of dropped) if (event.name.endsWith("-relation-joined")) this.updateScope(unitName, event);
+    const drop = new Set(dropped.map(({ q }) => q));
+    this.model.queue = this.model.queue.filter((q) => !drop.has(q));
+    this.save();
+    return dropped.length;
+  }
+
   // ---- the hook queue -----------------------------------------------------------------
 
   /**

@@ -90,6 +90,23 @@ describe("slow agents", () => {
     await sim.release("probe/1");
     expect(names("probe/1").at(-1)).toBe("update-status");
   });
+
+  // Not Juju: bench/scale.ts's way to bring a charm whose every hook serves every unit to a fleet of
+  // 1,000 (`--fleet-at-once`). Juju would run all six hooks; this checks the shortcut does only what
+  // it says, so the figures it gives are of one relation-changed that sees the whole fleet.
+  it("the scale benchmark's baseline shortcut (not Juju): a held unit meets a whole fleet in one relation-changed", async () => {
+    await sim.deploy(TEST_CHARM, { app: "provider" });
+    sim.hold("provider/0");
+    await sim.deploy(TEST_CHARM, { app: "consumer", units: 3 });
+    await sim.integrate("provider:out", "consumer:in");
+    expect(() => sim.skipQueuedRelationHooks("consumer/0")).toThrow(/not held/);
+    expect(sim.skipQueuedRelationHooks("provider/0")).toBe(5);
+    await sim.release("provider/0");
+    expect(names("provider/0").slice(5)).toEqual(["out-relation-created", "out-relation-changed"]);
+    expect(events("provider/0").at(-1)).toContain("remote=consumer/2");
+    const rel = sim.model.relations.find((r) => r.interface === "probe")!;
+    expect(rel.scope["provider/0"]?.sort()).toEqual(["consumer/0", "consumer/1", "consumer/2"]);
+  });
 });
 
 describe("hook failure", () => {
