@@ -37,7 +37,7 @@ describe.skipIf(!impl)(`hooks' compile cache${impl ? ` (on ${impl.name})` : " (n
     expect(readdirSync(join(cacheDir, runtime!)).length).toBeGreaterThan(0);
   });
 
-  it("holds the hook bundle's code as update-status ran it, 0600, named by the bundle's digest; a cache V8 refuses is replaced", async () => {
+  it("holds the hook bundle's code as update-status ran it, 0600, named by the digest of the bundle and its loader; a cache V8 refuses is replaced", async () => {
     // The bundle and its loader's source (scripts/build.mjs): a wrapper changed to one of the same
     // length must not meet an older build's cache.
     const digest = createHash("sha256").update(readFileSync(join(sim.unit("vault/0").charmDir, "dist/run-hook.cjs"))).update("\0").update(readFileSync(join(projectRoot(), "src/hook-bundle.ts"))).digest("hex");
