@@ -7,15 +7,14 @@
 // holds those functions too.
 //
 // The cache is code V8 runs: it lives in the compile-cache directory (root's alone, 0700) as a 0600
-// file named by a digest of the bundle and of this file (the wrapper below), taken at build time (V8
-// itself checks only the source's length, its own version and its flags, and rejects a cache that
-// fails those). update-status writes it when
-// there is none or V8 rejected it (a new runtime), so it holds what the most frequent hook runs; other
-// hooks use it as it is. Until a unit's first update-status (its first minutes, and again after
-// upgrade-charm empties the directory) the first hook that ends cleanly writes an interim cache of
-// what it ran, which update-status then replaces: without one, each of those hooks compiled the
-// whole bundle afresh (~30 ms on a slow machine). Anything that stops it leaves the hook compiling
-// as it would without it.
+// file named by a digest of the bundle and of this file (the wrapper below), taken at build time
+// (V8 itself checks only the source's length, its own version and its flags, and rejects a cache
+// that fails those). update-status writes it when there is none or V8 rejected it (a new runtime),
+// so it holds what the most frequent hook runs; other hooks use it as it is. Until a unit's first
+// update-status (its first minutes, and again after upgrade-charm empties the directory) the first
+// hook that ends cleanly writes an interim cache of what it ran, which update-status then replaces:
+// without one, each of those hooks compiled the whole bundle afresh (~30 ms on a slow machine).
+// Anything that stops it leaves the hook compiling as it would without it.
 import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
